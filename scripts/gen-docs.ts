@@ -3,6 +3,7 @@
 // so CI catches a table change without its docs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ERROR_CATALOGUE } from '../src/errors.js';
+import { renderConfigMarkdown } from '../src/config/docs.js';
 
 function renderErrors(): string {
   const rows = Object.entries(ERROR_CATALOGUE).map(
@@ -25,6 +26,7 @@ function renderErrors(): string {
 
 const pages: Record<string, () => string> = {
   'docs/errors.md': renderErrors,
+  'docs/config.md': renderConfigMarkdown,
 };
 
 const check = process.argv.includes('--check');
