@@ -1,0 +1,160 @@
+// The worker daemon: one spawner, one stats object, and the current Generation of connections. start() grabs
+// jobs; reload() applies a new config without dropping running checks; close() is the graceful stop (no new
+// jobs, running checks finish and their results are sent); destroy() is the forced one (plugin groups killed).
+import type { WorkerConfig } from '../config/worker-config.js';
+import { coerceError, MgError } from '../errors.js';
+import { HelperSpawner } from '../exec/helper-spawner.js';
+import { killAllPluginGroups } from '../exec/kill.js';
+import { NodeSpawner } from '../exec/node-spawner.js';
+import type { Spawner } from '../exec/spawner.js';
+import type { Logger } from '../log.js';
+import { VERSION } from '../version.js';
+import { Generation, transportKey } from './generation.js';
+import { hasLimits, overLimit } from './limits.js';
+import { writePidFile } from './pidfile.js';
+import { WorkerStats } from './stats.js';
+
+const LIMIT_CHECK_MS = 1000;
+const LIMIT_LOG_EVERY_MS = 60_000;
+const STATS_LOG_EVERY_MS = 60_000;
+
+export function createSpawner(config: WorkerConfig, logger: Logger): Spawner {
+  return config.spawner === 'spawn' ? new NodeSpawner() : new HelperSpawner({ logger });
+}
+
+export class WorkerDaemon {
+  readonly stats = new WorkerStats();
+  readonly #log: Logger;
+  readonly #spawner: Spawner;
+  readonly #abort = new AbortController();
+  #config: WorkerConfig;
+  #generation: Generation;
+  #retiring = new Set<Promise<void>>();
+  #timers: NodeJS.Timeout[] = [];
+  #pausedFor: string | undefined;
+  #lastLimitLog = 0;
+  #removePid: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(config: WorkerConfig, logger: Logger) {
+    if (config.servers.length === 0) throw new MgError('MG_ERR_CONFIG_MISSING', 'no server= given: the worker needs at least one job server');
+    if (config.queues.length === 0) throw new MgError('MG_ERR_CONFIG_MISSING', 'no queue to serve: set hosts, services, eventhandler, notifications, hostgroups, servicegroups or queue');
+    this.#config = config;
+    this.#log = logger;
+    this.#spawner = createSpawner(config, logger);
+    this.#generation = this.#newGeneration(config);
+  }
+
+  get config(): WorkerConfig {
+    return this.#config;
+  }
+
+  /** Starts grabbing jobs. */
+  start(): void {
+    const c = this.#config;
+    if (c.pidfile !== undefined) {
+      const pid = writePidFile(c.pidfile);
+      this.#removePid = pid.remove;
+      if (pid.replacedStale !== undefined) this.#log.warn({ pidfile: c.pidfile, stalePid: pid.replacedStale }, 'worker:pidfile replaced a stale pid file');
+    }
+    this.#generation.start();
+    this.#timers.push(setInterval(() => this.#checkLimits(), LIMIT_CHECK_MS).unref());
+    // Left ref'd on purpose: it keeps the process alive while every job server is down (the connections'
+    // reconnect timers are unref'd and would let Node exit quietly).
+    this.#timers.push(setInterval(() => this.#logStats(), STATS_LOG_EVERY_MS));
+    this.#log.info(
+      { version: VERSION, pid: process.pid, identifier: c.identifier, servers: c.servers, queues: c.queues, maxWorker: c.maxWorker, spawner: this.#spawner.name },
+      `worker:start mg-workhorse ${VERSION} serving ${c.queues.join(', ')} on ${c.servers.join(', ')} with up to ${c.maxWorker} checks at once`,
+    );
+  }
+
+  /** Applies a re-read config: new queues are subscribed; new servers or keys get new connections. */
+  reload(config: WorkerConfig): void {
+    const old = this.#config;
+    this.#config = config;
+    if (transportKey(old) === transportKey(config)) {
+      this.#generation.update(config);
+      this.#log.info({ queues: config.queues }, 'worker:reload config applied');
+      return;
+    }
+    const retiring = this.#generation;
+    this.#generation = this.#newGeneration(config);
+    this.#generation.start();
+    const done = retiring.close(config.shutdownTimeout * 1000).finally(() => this.#retiring.delete(done));
+    this.#retiring.add(done);
+    this.#log.info({ servers: config.servers, queues: config.queues }, 'worker:reload new connections; the old ones finish their checks');
+  }
+
+  /** Graceful stop: no new jobs; running checks finish within shutdown_timeout and their results are sent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Forced stop: running checks are killed (their process groups too) and answered UNKNOWN where possible. */
+  destroy(err: Error = new MgError('MG_ERR_CLOSED', 'worker destroyed')): void {
+    this.#abort.abort(err);
+    killAllPluginGroups('SIGKILL');
+    this.#generation.destroy(err);
+    void this.#spawner.destroy(err);
+    this.#cleanup();
+  }
+
+  async #close(): Promise<void> {
+    const timeoutMs = this.#config.shutdownTimeout * 1000;
+    this.#log.info({ running: this.stats.running, timeoutMs }, 'worker:close stop grabbing, waiting for running checks');
+    try {
+      await Promise.all([this.#generation.close(timeoutMs), ...this.#retiring]);
+    } catch (err) {
+      this.#log.error({ err: coerceError(err) }, 'worker:close closing connections failed');
+    }
+    try {
+      await this.#spawner.close();
+    } catch (err) {
+      this.#log.error({ err: coerceError(err) }, 'worker:close closing the spawner failed');
+    }
+    this.#cleanup();
+    this.#log.info({ total: this.stats.total }, 'worker:close done');
+  }
+
+  #cleanup(): void {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    this.#removePid?.();
+    this.#removePid = undefined;
+  }
+
+  #newGeneration(config: WorkerConfig): Generation {
+    return new Generation(config, { spawner: this.#spawner, logger: this.#log, stats: this.stats, abortSignal: this.#abort.signal });
+  }
+
+  #checkLimits(): void {
+    if (!hasLimits(this.#config)) {
+      if (this.#pausedFor !== undefined) this.#resume();
+      return;
+    }
+    const why = overLimit(this.#config);
+    if (why === undefined) {
+      if (this.#pausedFor !== undefined) this.#resume();
+      return;
+    }
+    const now = Date.now();
+    if (this.#pausedFor === undefined || now - this.#lastLimitLog >= LIMIT_LOG_EVERY_MS) {
+      this.#log.warn({ reason: why }, `worker:pause not grabbing new jobs: ${why}`);
+      this.#lastLimitLog = now;
+    }
+    this.#pausedFor = why;
+    this.#generation.worker.pause();
+  }
+
+  #resume(): void {
+    this.#log.info({ was: this.#pausedFor }, 'worker:resume back under every limit, grabbing again');
+    this.#pausedFor = undefined;
+    this.#generation.worker.resume();
+  }
+
+  #logStats(): void {
+    const s = this.stats;
+    this.#log.info({ running: s.running, total: s.total, timeouts: s.timeouts }, `stats: busy ${s.running}/${this.#config.maxWorker} | jobs ${s.total}`);
+  }
+}

@@ -1,0 +1,45 @@
+// Which plugins run under a pseudo-terminal: those whose path matches a `pty_plugins=` glob, and those that say
+// `# mg-workhorse: pty` in their first 10 lines.
+import { readHeaderLines } from '../exec/file-header.js';
+
+const PTY_HEADER = /^#\s*mg-workhorse:\s*pty\b/;
+const ENV_WORD = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+const globCache = new Map<string, RegExp>();
+
+/** A path glob as a RegExp: `**` any depth, `*` and `?` within one path segment. */
+export function globToRegExp(glob: string): RegExp {
+  let re = globCache.get(glob);
+  if (re !== undefined) return re;
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*' && glob[i + 1] === '*') {
+      out += '.*';
+      i++;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  re = new RegExp(`^${out}$`);
+  globCache.set(glob, re);
+  return re;
+}
+
+/** The program a command line starts (after KEY=VALUE words), without shell parsing: enough for a path match. */
+export function programOf(line: string): string | undefined {
+  for (const word of line.trim().split(/\s+/)) {
+    if (!ENV_WORD.test(word)) return word.replace(/^['"]|['"]$/g, '');
+  }
+  return undefined;
+}
+
+/** True when the command's plugin should run under a pty. */
+export function wantsPty(line: string, globs: readonly string[]): boolean {
+  const program = programOf(line);
+  if (program === undefined || program === '') return false;
+  if (globs.some((g) => globToRegExp(g).test(program))) return true;
+  if (!program.includes('/')) return false;
+  const lines = readHeaderLines(program);
+  return lines !== null && lines.some((l) => PTY_HEADER.test(l));
+}

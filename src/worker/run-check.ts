@@ -1,0 +1,71 @@
+// Runs a validated job's command line and maps the outcome to a Nagios return code and texts. Chooses the
+// path (internal, exec, shell, pty; EPN joins here later) from the config; never throws for a plugin failure.
+import type { WorkerConfig } from '../config/worker-config.js';
+import { mapOutcome, type JobType, type MappedResult } from '../exec/map-result.js';
+import type { CheckOutcome } from '../exec/outcome.js';
+import { runCommandLine } from '../exec/run-command.js';
+import type { Spawner } from '../exec/spawner.js';
+import type { ValidJob } from '../job/job-text.js';
+import { wantsPty } from './pty-match.js';
+
+export interface CheckRun extends MappedResult {
+  readonly outcome: CheckOutcome;
+  /** Epoch seconds. */
+  readonly startTime: number;
+  readonly finishTime: number;
+}
+
+export interface RunCheckContext {
+  readonly config: WorkerConfig;
+  readonly spawner: Spawner;
+  /** Fires on a forced shutdown: the plugin group is killed and the check answered UNKNOWN. */
+  readonly signal?: AbortSignal;
+}
+
+const JOB_TYPES = new Set<string>(['host', 'service', 'eventhandler', 'notification']);
+
+/** The job's type as the exec layer knows it; unknown types run like event handlers (no result text). */
+export function jobTypeOf(job: ValidJob): JobType {
+  return JOB_TYPES.has(job.type) ? (job.type as JobType) : 'eventhandler';
+}
+
+/** Seconds a job may run: its own timeout, else job_timeout, else 60 (C and Go). */
+export function timeoutSecondsOf(job: ValidJob, config: WorkerConfig): number {
+  if (job.timeout !== undefined && job.timeout > 0) return job.timeout;
+  return config.jobTimeout > 0 ? config.jobTimeout : 60;
+}
+
+/** The environment a notification's plugin sees (C exports these; the LONG ones got the short text by a bug). */
+export function notificationEnv(job: ValidJob): Record<string, string> | undefined {
+  if (job.type !== 'notification') return undefined;
+  const output = job.pluginOutput ?? '';
+  const long = job.longPluginOutput ?? '';
+  return job.serviceDescription !== undefined && job.serviceDescription !== ''
+    ? { NAGIOS_SERVICEOUTPUT: output, NAGIOS_LONGSERVICEOUTPUT: long }
+    : { NAGIOS_HOSTOUTPUT: output, NAGIOS_LONGHOSTOUTPUT: long };
+}
+
+/** Runs the job's check. */
+export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<CheckRun> {
+  const { config } = ctx;
+  const env = notificationEnv(job);
+  const outcome = await runCommandLine(job.commandLine, {
+    spawner: ctx.spawner,
+    timeoutMs: timeoutSecondsOf(job, config) * 1000,
+    killGracePeriodMs: config.killGracePeriod * 1000,
+    maxOutputBytes: config.maxOutputSize,
+    restrict: { paths: config.restrictPath, characters: config.restrictCommandCharacters },
+    pty: wantsPty(job.commandLine, config.ptyPlugins),
+    ...(env === undefined ? {} : { env }),
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  });
+  const mapped = mapOutcome(outcome, {
+    identifier: config.identifier,
+    jobType: jobTypeOf(job),
+    timeoutReturn: config.timeoutReturn,
+    showErrorOutput: config.showErrorOutput,
+    workerNameInResult: config.workerNameInResult,
+  });
+  const startTime = outcome.startedAt / 1000;
+  return { ...mapped, outcome, startTime, finishTime: startTime + outcome.durationMs / 1000 };
+}
