@@ -88,6 +88,10 @@ export interface WorkerConfig {
   readonly killGracePeriod: number;
   /** Path globs of plugins run under a pseudo terminal. @defaultValue [] */
   readonly ptyPlugins: readonly string[];
+  /** Answer `.../negate` in-process. @defaultValue true */
+  readonly internalNegate: boolean;
+  /** Answer `.../check_dummy` in-process. @defaultValue true */
+  readonly internalCheckDummy: boolean;
   /** Worker threads for job decoding/encryption; 0 = off. @defaultValue 0 */
   readonly jobPoolThreads: number;
 

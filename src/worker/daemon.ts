@@ -57,6 +57,8 @@ export class WorkerDaemon {
       this.#removePid = pid.remove;
       if (pid.replacedStale !== undefined) this.#log.warn({ pidfile: c.pidfile, stalePid: pid.replacedStale }, 'worker:pidfile replaced a stale pid file');
     }
+    // Limits first, so a worker started on an overloaded box does not grab a first batch before it notices.
+    this.#checkLimits();
     this.#generation.start();
     this.#timers.push(setInterval(() => this.#checkLimits(), LIMIT_CHECK_MS).unref());
     // Left ref'd on purpose: it keeps the process alive while every job server is down (the connections'
@@ -79,6 +81,7 @@ export class WorkerDaemon {
     }
     const retiring = this.#generation;
     this.#generation = this.#newGeneration(config);
+    if (this.#pausedFor !== undefined) this.#generation.worker.pause();
     this.#generation.start();
     const done = retiring.close(config.shutdownTimeout * 1000).finally(() => this.#retiring.delete(done));
     this.#retiring.add(done);

@@ -56,6 +56,7 @@ export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<Che
     maxOutputBytes: config.maxOutputSize,
     restrict: { paths: config.restrictPath, characters: config.restrictCommandCharacters },
     pty: wantsPty(job.commandLine, config.ptyPlugins),
+    internal: { checkDummy: config.internalCheckDummy, negate: config.internalNegate },
     ...(env === undefined ? {} : { env }),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   });

@@ -29,7 +29,7 @@ export function explainRun(line: string, config: WorkerConfig): string[] {
   const c = classifyCommandLine(line);
   out.push(explainCommandLine(c));
   if (c.kind === 'exec') {
-    const internal = matchInternalCheck(c.argv[0] as string);
+    const internal = matchInternalCheck(c.argv[0] as string, { checkDummy: config.internalCheckDummy, negate: config.internalNegate });
     if (internal !== null) out.push(`internal: ${internal} is answered inside the worker, no process is started`);
   }
   if (c.kind !== 'invalid' && wantsPty(line, config.ptyPlugins)) {
