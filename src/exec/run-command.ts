@@ -16,28 +16,35 @@ export interface RunCommandOptions extends SpawnOptions {
   readonly internal?: InternalSettings;
   /** Run forked plugins under a pseudo-terminal instead of pipes. @defaultValue false */
   readonly pty?: boolean;
+  /**
+   * Gets the first say on an exec'able command (after restrict_path, before internal checks and forks): the
+   * embedded Perl farm plugs in here, so exec/ needs to know nothing about it. Return null to fork as usual.
+   */
+  readonly intercept?: (command: ExecCommandLine, line: string | undefined) => Promise<CheckOutcome> | null;
 }
 
 /** Runs a command line as a job's check. Never rejects. */
 export function runCommandLine(line: string, options: RunCommandOptions): Promise<CheckOutcome> {
-  if (isRestricted(options.restrict)) return runVerdict(restrict(line, options.restrict), options);
+  if (isRestricted(options.restrict)) return runVerdict(restrict(line, options.restrict), options, line);
   const command = classifyCommandLine(line);
   if (command.kind === 'invalid') return Promise.resolve(notStartedOutcome('exec', command.error));
   if (command.kind === 'shell') return spawn({ mode: 'shell', line: command.line }, options);
-  return runExec(command, options);
+  return runExec(command, options, line);
 }
 
-/** Runs an already split command (no shell): an internal check, or a fork with its env prefixes. */
-export function runExec(command: ExecCommandLine, options: RunCommandOptions): Promise<CheckOutcome> {
+/** Runs an already split command (no shell): the intercept (EPN), an internal check, or a fork with its env prefixes. */
+export function runExec(command: ExecCommandLine, options: RunCommandOptions, line?: string): Promise<CheckOutcome> {
+  const intercepted = options.intercept?.(command, line);
+  if (intercepted) return intercepted;
   const internal = matchInternalCheck(command.argv[0] as string, options.internal ?? DEFAULT_INTERNAL_SETTINGS);
   if (internal !== null) return runInternalCheck(internal, command.argv, (wrapped, timeoutMs) => runWrapped(wrapped, timeoutMs, options));
   const env = Object.keys(command.env).length === 0 ? options.env : { ...options.env, ...command.env };
   return spawn({ mode: 'exec', argv: command.argv }, { ...options, env });
 }
 
-function runVerdict(verdict: RestrictVerdict, options: RunCommandOptions): Promise<CheckOutcome> {
+function runVerdict(verdict: RestrictVerdict, options: RunCommandOptions, line?: string): Promise<CheckOutcome> {
   if (!verdict.ok) return Promise.resolve(notStartedOutcome('exec', { code: 'RESTRICTED', message: verdict.message }));
-  return runExec(verdict.command, options);
+  return runExec(verdict.command, options, line);
 }
 
 /** negate's wrapped command: the same path as a job's command, restrictions included, under a narrower deadline. */

@@ -3,7 +3,10 @@
 import type { WorkerConfig } from '../config/worker-config.js';
 import { mapOutcome, type JobType, type MappedResult } from '../exec/map-result.js';
 import type { CheckOutcome } from '../exec/outcome.js';
-import { runCommandLine } from '../exec/run-command.js';
+import { runCommandLine, runExec, type RunCommandOptions } from '../exec/run-command.js';
+import { epnIntercept, type EpnBackend, type EpnFallbacks } from '../epn/epn-check.js';
+import type { EpnVerdict } from '../epn/classify.js';
+import type { Logger } from '../log.js';
 import type { Spawner } from '../exec/spawner.js';
 import type { ValidJob } from '../job/job-text.js';
 import { wantsPty } from './pty-match.js';
@@ -20,6 +23,10 @@ export interface RunCheckContext {
   readonly spawner: Spawner;
   /** Fires on a forced shutdown: the plugin group is killed and the check answered UNKNOWN. */
   readonly signal?: AbortSignal;
+  /** The embedded Perl farm, when enable_embedded_perl is on. */
+  readonly epn?: { readonly backend: EpnBackend; readonly fallbacks: EpnFallbacks; readonly logger: Logger };
+  /** Receives the EPN verdict of the command (testcmd --explain). */
+  readonly onEpnVerdict?: (verdict: EpnVerdict) => void;
 }
 
 const JOB_TYPES = new Set<string>(['host', 'service', 'eventhandler', 'notification']);
@@ -49,9 +56,10 @@ export function notificationEnv(job: ValidJob): Record<string, string> | undefin
 export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<CheckRun> {
   const { config } = ctx;
   const env = notificationEnv(job);
-  const outcome = await runCommandLine(job.commandLine, {
+  const timeoutMs = timeoutSecondsOf(job, config) * 1000;
+  const options: RunCommandOptions = {
     spawner: ctx.spawner,
-    timeoutMs: timeoutSecondsOf(job, config) * 1000,
+    timeoutMs,
     killGracePeriodMs: config.killGracePeriod * 1000,
     maxOutputBytes: config.maxOutputSize,
     restrict: { paths: config.restrictPath, characters: config.restrictCommandCharacters },
@@ -59,7 +67,32 @@ export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<Che
     internal: { checkDummy: config.internalCheckDummy, negate: config.internalNegate },
     ...(env === undefined ? {} : { env }),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-  });
+  };
+  const epn = ctx.epn;
+  const withEpn: RunCommandOptions =
+    epn === undefined || !config.enableEmbeddedPerl
+      ? options
+      : {
+          ...options,
+          intercept: epnIntercept(
+            {
+              settings: config,
+              backend: epn.backend,
+              logger: epn.logger,
+              fallbacks: epn.fallbacks,
+              fork: (command, line) => runExec(command, options, line),
+              ...(ctx.onEpnVerdict ? { onVerdict: ctx.onEpnVerdict } : {}),
+            },
+            {
+              timeoutMs,
+              killGracePeriodMs: options.killGracePeriodMs ?? 2000,
+              maxOutputBytes: config.maxOutputSize,
+              env: env ?? {},
+              ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+            },
+          ),
+        };
+  const outcome = await runCommandLine(job.commandLine, withEpn);
   const mapped = mapOutcome(outcome, {
     identifier: config.identifier,
     jobType: jobTypeOf(job),
