@@ -72,6 +72,10 @@ export class WorkerDaemon {
 
   /** Applies a re-read config: new queues are subscribed; new servers or keys get new connections. */
   reload(config: WorkerConfig): void {
+    if (this.#closing !== undefined) {
+      this.#log.warn('worker:reload ignored: the worker is shutting down');
+      return;
+    }
     const old = this.#config;
     this.#config = config;
     if (transportKey(old) === transportKey(config)) {

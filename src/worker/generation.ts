@@ -24,8 +24,9 @@ export function transportKey(c: WorkerConfig): string {
 
 export function codecOptions(config: WorkerConfig): PayloadCodecOptions {
   if (!config.encryption) return { encryption: false };
-  if (config.key !== undefined && config.key !== '') return { encryption: true, key: config.key };
+  // keyfile= wins over key= (docs/config.md), as in C.
   if (config.keyfile !== undefined) return { encryption: true, key: readKeyFile(config.keyfile) };
+  if (config.key !== undefined && config.key !== '') return { encryption: true, key: config.key };
   throw new MgError('MG_ERR_CRYPTO_KEY', 'encryption is on but neither key= nor keyfile= is set');
 }
 

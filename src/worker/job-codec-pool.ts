@@ -19,7 +19,7 @@ export class PoolJobCodec implements JobCodec {
       filename: TASK_FILE,
       minThreads: threads,
       maxThreads: threads,
-      workerData: { encryption: options.encryption, key: options.key, keyFlavour: options.keyFlavour },
+      workerData: { encryption: options.encryption, key: options.key, keyFlavour: options.keyFlavour, acceptClear: options.acceptClear },
       // Workers inherit tsx's loader through execArgv when the tests run from TypeScript.
       execArgv: process.execArgv,
     });

@@ -5,7 +5,11 @@ import { decodeJobPayload, type DecodedJob } from './job-codec.js';
 
 export type CodecTask = { readonly op: 'decode'; readonly payload: Uint8Array } | { readonly op: 'encode'; readonly text: string };
 
-const codec = new PayloadCodec(workerData as PayloadCodecOptions);
+// Structured clone delivers a Buffer key (keyfile=) as a plain Uint8Array: make it a Buffer again.
+const data = workerData as PayloadCodecOptions;
+const raw = data.key as string | Uint8Array | undefined;
+const key = raw instanceof Uint8Array && !Buffer.isBuffer(raw) ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) : data.key;
+const codec = new PayloadCodec({ ...data, ...(key === undefined ? {} : { key }) });
 
 export default function run(task: CodecTask): DecodedJob | string {
   if (task.op === 'encode') return codec.encode(task.text);

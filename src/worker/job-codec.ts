@@ -50,7 +50,11 @@ export class InlineJobCodec implements JobCodec {
   }
 
   encode(text: string): Promise<string> {
-    return Promise.resolve(this.#codec.encode(text));
+    try {
+      return Promise.resolve(this.#codec.encode(text));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   close(): Promise<void> {

@@ -112,6 +112,8 @@ const NO_OUTPUT = '(No output returned from plugin)';
 const stripNul = (s: string): string => (s.includes('\0') ? s.replaceAll('\0', '') : s);
 
 async function sendResult(job: ParsedJob & { hostName: string; resultQueue: string }, answer: Answer, ctx: JobHandlerContext): Promise<void> {
+  const stdout = stripNul(answer.stdout);
+  const stderr = stripNul(answer.stderr);
   const base = {
     hostName: job.hostName,
     ...(job.serviceDescription ? { serviceDescription: job.serviceDescription } : {}),
@@ -121,8 +123,8 @@ async function sendResult(job: ParsedJob & { hostName: string; resultQueue: stri
     returnCode: answer.returnCode,
     identifier: ctx.config.identifier,
     // Naemon's own text for a silent plugin: an empty output= would make the NEB discard the result.
-    output: answer.stdout === '' && answer.stderr.trim() === '' ? NO_OUTPUT : stripNul(answer.stdout),
-    stderr: stripNul(answer.stderr),
+    output: stdout === '' && stderr.trim() === '' ? NO_OUTPUT : stdout,
+    stderr,
   };
   const payload = await ctx.codec.encode(buildResultText(base));
   const dup = ctx.sender.hasDupServers

@@ -14,7 +14,10 @@ export function globToRegExp(glob: string): RegExp {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i] as string;
-    if (c === '*' && glob[i + 1] === '*') {
+    if (c === '*' && glob[i + 1] === '*' && glob[i + 2] === '/') {
+      out += '(?:.*/)?'; // `**/` spans zero or more folders, as in bash globstar and gitignore
+      i += 2;
+    } else if (c === '*' && glob[i + 1] === '*') {
       out += '.*';
       i++;
     } else if (c === '*') out += '[^/]*';

@@ -48,6 +48,10 @@ export function installSignalHandlers(options: SignalOptions): () => void {
     );
   };
   const onHup = (): void => {
+    if (stopping) {
+      logger.warn('worker:reload ignored: the worker is shutting down');
+      return;
+    }
     try {
       daemon.reload(options.reload());
     } catch (err) {
