@@ -1,5 +1,8 @@
-// Fork throughput of the two spawners: N runs of the real check_dummy at several concurrencies.
+// Fork throughput of the two spawners: N runs of the real check_dummy at several concurrencies, against a bare
+// fork/exec loop (one serial Perl loop per core) as the machine's ceiling, with the CPU each part used.
 // Run: npx tsx bench/spawn.ts [N]   (a script, not a test; figures depend on the machine)
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { HelperSpawner } from '../src/exec/helper-spawner.js';
@@ -8,17 +11,39 @@ import type { PluginCommand, Spawner } from '../src/exec/spawner.js';
 
 const N = Number(process.argv[2] ?? 3000);
 const CONCURRENCY = [1, 10, 50];
+const CORES = availableParallelism();
 /** The figure the helper spawner was built for, at concurrency 10 (measured on 2 cores). */
 const TARGET_PER_S = 1100;
-const COMMAND: PluginCommand = { mode: 'exec', argv: ['/usr/lib/nagios/plugins/check_dummy', '0', 'ok'] };
+const PLUGIN = '/usr/lib/nagios/plugins/check_dummy';
+const ARGV = [PLUGIN, '0', 'ok'];
+const COMMAND: PluginCommand = { mode: 'exec', argv: ARGV };
+const CLK_TCK = 100; // Linux' USER_HZ on every mainstream architecture
 
 interface Figures {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU per run, µs: this Node process, the helper (0 for node), the plugins (reaped children). */
+  nodeUs: number;
+  helperUs: number;
+  pluginUs: number;
+}
+
+/** utime+stime and cutime+cstime of a process, ms. */
+function cpuOf(pid: number | undefined): { self: number; children: number } {
+  if (pid === undefined) return { self: 0, children: 0 };
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const ms = (i: number): number => ((f[i - 3] ?? 0) * 1000) / CLK_TCK; // f[0] is field 3 (state)
+    return { self: ms(14) + ms(15), children: ms(16) + ms(17) };
+  } catch {
+    return { self: 0, children: 0 };
+  }
 }
 
 async function measure(spawner: Spawner, concurrency: number, n: number): Promise<Figures> {
+  const helperPid = (): number | undefined => (spawner instanceof HelperSpawner ? spawner.helperPid : undefined);
   const latencies: number[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -30,29 +55,72 @@ async function measure(spawner: Spawner, concurrency: number, n: number): Promis
       if (o.exitCode !== 0) throw new Error(`check_dummy failed: ${JSON.stringify({ ...o, stdout: o.stdout.toString() })}`);
     }
   };
+  const node0 = cpuOf(process.pid);
+  const helper0 = cpuOf(helperPid());
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
+  const node1 = cpuOf(process.pid);
+  const helper1 = cpuOf(helperPid());
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
-  return { perSecond: n / seconds, p50: at(0.5), p99: at(0.99) };
+  const us = (ms: number): number => (ms * 1000) / n;
+  return {
+    perSecond: n / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    nodeUs: us(node1.self - node0.self),
+    helperUs: us(helper1.self - helper0.self),
+    pluginUs: us(node1.children - node0.children + helper1.children - helper0.children),
+  };
+}
+
+/** The ceiling: one Perl loop per core, each forking, exec'ing and reaping the plugin serially. */
+async function bare(n: number): Promise<Figures> {
+  const perCore = Math.ceil(n / CORES);
+  const loop = 'open STDOUT, ">", "/dev/null"; my $n = shift; for (1 .. $n) { my $p = fork; die "fork: $!" unless defined $p; if (!$p) { exec @ARGV; exit 127 } waitpid $p, 0 }';
+  const self0 = cpuOf(process.pid);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: CORES },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const p = spawn('perl', ['-e', loop, String(perCore), ...ARGV], { stdio: 'ignore' });
+          p.once('error', reject);
+          p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the bare loop exited with ${code}`))));
+        }),
+    ),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const self1 = cpuOf(process.pid);
+  // The Perl loops are our children: their CPU (and their plugins') lands in our cutime once they are reaped.
+  const total = CORES * perCore;
+  return { perSecond: total / seconds, p50: NaN, p99: NaN, nodeUs: 0, helperUs: 0, pluginUs: ((self1.children - self0.children) * 1000) / total };
+}
+
+function row(name: string, c: string, f: Figures, target: string): string {
+  const num = (x: number, d: number, w: number): string => (Number.isFinite(x) ? x.toFixed(d) : '-').padStart(w);
+  return `${name.padEnd(7)} ${c.padStart(5)} ${num(f.perSecond, 0, 8)} ${num(f.p50, 2, 8)} ${num(f.p99, 2, 8)} ${num(f.nodeUs, 0, 9)} ${num(f.helperUs, 0, 10)} ${num(f.pluginUs, 0, 10)}   ${target}`;
 }
 
 async function main(): Promise<void> {
-  console.log(`spawn bench: ${N} runs of ${COMMAND.mode === 'exec' ? COMMAND.argv.join(' ') : ''} per row, ${availableParallelism()} CPUs, Node ${process.version}`);
-  console.log('spawner  conc   runs/s   p50 ms   p99 ms   target');
+  console.log(`spawn bench: ${N} runs of ${ARGV.join(' ')} per row, ${CORES} CPUs, Node ${process.version}`);
+  console.log('spawner  conc   runs/s   p50 ms   p99 ms  node µs  helper µs  plugin µs   target');
+  await bare(200); // warm-up: page cache
+  console.log(row('bare', `${CORES}×1`, await bare(N), '(a serial Perl fork/exec loop per core: the ceiling)'));
   for (const make of [() => new NodeSpawner(), () => new HelperSpawner()]) {
     const spawner = make();
     await measure(spawner, 10, 200); // warm-up: JIT, page cache, the helper's start
     for (const c of CONCURRENCY) {
       const f = await measure(spawner, c, N);
       const target = c === 10 ? `>= ${TARGET_PER_S}/s ${f.perSecond >= TARGET_PER_S ? 'met' : 'MISSED'}` : '';
-      console.log(
-        `${spawner.name.padEnd(7)} ${String(c).padStart(5)} ${f.perSecond.toFixed(0).padStart(8)} ${f.p50.toFixed(2).padStart(8)} ${f.p99.toFixed(2).padStart(8)}   ${target}`,
-      );
+      console.log(row(spawner.name, String(c), f, target));
     }
     await spawner.close();
   }
+  console.log('µs columns: CPU per run (utime+stime) of this Node process, of the Perl helper, and of the plugins (plugin µs for');
+  console.log('"bare" is the Perl loops and their plugins together). The plugin\'s CPU includes the fork on its side and its exec.');
 }
 
 main().catch((err: unknown) => {

@@ -391,7 +391,8 @@ This signals the group as a timeout does. The result then has C<"aborted":true>.
   {"type":"started","id":7,"pid":4321}
 
 Sent right after the fork. The pid is also the process group id. Node records it, so the daemon can
-still kill the group if this helper dies or the daemon exits.
+still kill the group when it exits. If this helper dies, Node kills every process left in the helper's
+session: plugins stay in it because they get a new process group, not a new session.
 
 =item helper to Node: result
 

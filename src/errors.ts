@@ -133,6 +133,10 @@ export const ERROR_CATALOGUE = {
     meaning: 'The Perl farm sent a line that is not a valid protocol message.',
     fix: 'A bug or a broken perl/ script; the farm process is recycled and the check falls back or reports UNKNOWN.',
   },
+  MG_ERR_FARM_START: {
+    meaning: 'A Perl farm process did not come up: perl or the farm script cannot run, it exited, or it sent no ready line within the start timeout.',
+    fix: 'Read the farm stderr lines logged with it (a missing epn_preload_modules module is the usual cause); the pool retries with backoff.',
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

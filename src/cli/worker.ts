@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { createSpawner, WorkerDaemon } from '../worker/daemon.js';
 import { installSignalHandlers } from '../worker/signals.js';
 import { testcmd } from '../worker/testcmd.js';
+import { EpnFarm } from '../worker/epn-farm.js';
 
 const USAGE = `usage: mg-workhorse [options] [key=value ...]
        mg-workhorse [options] testcmd [--explain] <command line>
@@ -51,12 +52,14 @@ async function main(argv: string[]): Promise<number> {
     const explain = has('explain') || args[0] === '--explain';
     const line = (args[0] === '--explain' ? args.slice(1) : args).join(' ');
     const spawner = createSpawner(config, logger);
+    const farm = config.enableEmbeddedPerl ? new EpnFarm({ ...config, epnProcesses: 1 }, logger) : undefined;
     try {
-      const r = await testcmd(line, config, spawner);
+      const r = await testcmd(line, config, spawner, farm ? { backend: farm.backend, fallbacks: farm.fallbacks, logger } : undefined);
       process.stdout.write(r.output.endsWith('\n') || r.output === '' ? r.output : `${r.output}\n`);
       if (explain) for (const l of r.explanation) process.stderr.write(`explain: ${l}\n`);
       return r.returnCode;
     } finally {
+      await farm?.close();
       await spawner.close();
     }
   }

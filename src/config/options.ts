@@ -162,7 +162,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     meaning: 'Recycle a farm process after this many checks (with jitter); 0 = never.' },
   { name: 'epn_preload_modules', aliases: [], type: 'list', field: 'epnPreloadModules', default: [], group: 'epn', workers: MG, scope: WORKER,
     meaning: 'Perl modules each farm process loads before its first check (e.g. Monitoring::Plugin).' },
-  { name: 'plugin_dirs', aliases: [], type: 'list', field: 'pluginDirs', default: [], group: 'epn', workers: MG, scope: WORKER,
+  { name: 'plugin_dirs', aliases: ['epn_watch_dirs'], type: 'list', field: 'pluginDirs', default: [], group: 'epn', workers: MG, scope: WORKER,
     meaning: 'Plugin folders watched for changes: a changed plugin is reclassified and recompiled without waiting for its next mtime check.' },
 
   // --- limits -----------------------------------------------------------------------------------

@@ -3,13 +3,13 @@
 // thread managed 620 (bench/spawn.ts prints the figures). Protocol: src/exec/spawner-protocol.ts.
 //
 // The helper is started on first use and restarted on the next run after it dies. Runs in flight when it dies
-// get an outcome with spawnError HELPER_DIED, never a hang: a watchdog per run also covers a helper that is
-// alive but stuck, by killing it.
+// get an outcome with spawnError HELPER_DIED, never a hang, and their plugins are killed (everything left in
+// the helper's session). A watchdog per run also covers a helper that is alive but stuck, by killing it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../log.js';
-import { DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_PIPE_DRAIN_MS, killGroup, registerCleanup, registerGroup, timerMs } from './kill.js';
+import { DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_PIPE_DRAIN_MS, killGroup, killSession, registerCleanup, registerGroup, timerMs } from './kill.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, withMarker } from './output-buffer.js';
 import { errnoName, notStartedOutcome, signalName, spawnErrorFor, type CheckOutcome, type SpawnError } from './outcome.js';
 import { abortedBeforeStart, commandArgv, nulByteError } from './run-plugin.js';
@@ -164,6 +164,8 @@ export class HelperSpawner implements Spawner {
 
   #onExit(proc: ChildProcess, why: string): void {
     if (this.#proc === proc) this.#proc = undefined;
+    // Its plugins share its session: kill them all, also those whose `started` line was still unsent.
+    if (proc.pid !== undefined) killSession(proc.pid);
     const n = this.#failAll(proc, { code: 'HELPER_DIED', message: `${why} while the check was running` });
     if (n > 0) this.#log.error({ inFlight: n }, `spawner:helper:died ${why}`);
   }

@@ -1,6 +1,7 @@
 // Kill discipline (conventions §2.6): every plugin runs in its own process group, signals go to the whole group
 // (`-pid`, as execa's kill-descendants does), SIGTERM first and SIGKILL after a named grace period. A registry
 // of live groups lets the daemon kill them all when it exits, so no plugin outlives the worker.
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Time between SIGTERM and SIGKILL to a plugin's process group. */
 export const DEFAULT_KILL_GRACE_PERIOD_MS = 2000;
@@ -28,6 +29,37 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false; // ESRCH: the group is empty; EPERM: a member changed uid. Either way nothing to do.
   }
+}
+
+/**
+ * SIGKILLs every process in session `sid` (Linux /proc); returns how many. The spawn helper runs in its own
+ * session and its plugins stay in it (setpgid, not setsid), so when the helper dies this finds its plugins
+ * even those whose `started` line never reached us.
+ */
+export function killSession(sid: number): number {
+  if (!Number.isInteger(sid) || sid <= 1 || sid === process.pid) return 0;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return 0; // no /proc: only the group registry is left
+  }
+  let n = 0;
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      // Fields after the ')' that closes comm: state ppid pgrp session ...
+      const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+      if (session === sid) {
+        process.kill(Number(name), 'SIGKILL');
+        n++;
+      }
+    } catch {
+      // gone meanwhile, or not ours to signal
+    }
+  }
+  return n;
 }
 
 const liveGroups = new Set<number>();

@@ -13,6 +13,7 @@ import { Generation, transportKey } from './generation.js';
 import { hasLimits, overLimit } from './limits.js';
 import { writePidFile } from './pidfile.js';
 import { WorkerStats } from './stats.js';
+import { EpnFarm } from './epn-farm.js';
 
 const LIMIT_CHECK_MS = 1000;
 const LIMIT_LOG_EVERY_MS = 60_000;
@@ -27,6 +28,8 @@ export class WorkerDaemon {
   readonly #log: Logger;
   readonly #spawner: Spawner;
   readonly #abort = new AbortController();
+  /** Built once: a reload that turns EPN on or off takes a restart (logged). */
+  readonly #epn: EpnFarm | undefined;
   #config: WorkerConfig;
   #generation: Generation;
   #retiring = new Set<Promise<void>>();
@@ -42,6 +45,7 @@ export class WorkerDaemon {
     this.#config = config;
     this.#log = logger;
     this.#spawner = createSpawner(config, logger);
+    this.#epn = config.enableEmbeddedPerl ? new EpnFarm(config, logger) : undefined;
     this.#generation = this.#newGeneration(config);
   }
 
@@ -57,6 +61,7 @@ export class WorkerDaemon {
       this.#removePid = pid.remove;
       if (pid.replacedStale !== undefined) this.#log.warn({ pidfile: c.pidfile, stalePid: pid.replacedStale }, 'worker:pidfile replaced a stale pid file');
     }
+    this.#epn?.start().catch((err: unknown) => this.#log.error({ err: coerceError(err) }, 'epn:start the Perl farm did not start; EPN checks wait for it'));
     // Limits first, so a worker started on an overloaded box does not grab a first batch before it notices.
     this.#checkLimits();
     this.#generation.start();
@@ -78,6 +83,9 @@ export class WorkerDaemon {
     }
     const old = this.#config;
     this.#config = config;
+    if (old.enableEmbeddedPerl !== config.enableEmbeddedPerl) {
+      this.#log.warn('worker:reload enable_embedded_perl changed: takes effect after a restart');
+    }
     if (transportKey(old) === transportKey(config)) {
       this.#generation.update(config);
       this.#log.info({ queues: config.queues }, 'worker:reload config applied');
@@ -104,6 +112,7 @@ export class WorkerDaemon {
     killAllPluginGroups('SIGKILL');
     this.#generation.destroy(err);
     void this.#spawner.destroy(err);
+    this.#epn?.destroy(err);
     this.#cleanup();
   }
 
@@ -114,6 +123,11 @@ export class WorkerDaemon {
       await Promise.all([this.#generation.close(timeoutMs), ...this.#retiring]);
     } catch (err) {
       this.#log.error({ err: coerceError(err) }, 'worker:close closing connections failed');
+    }
+    try {
+      await this.#epn?.close();
+    } catch (err) {
+      this.#log.error({ err: coerceError(err) }, 'worker:close closing the Perl farm failed');
     }
     try {
       await this.#spawner.close();
@@ -132,7 +146,7 @@ export class WorkerDaemon {
   }
 
   #newGeneration(config: WorkerConfig): Generation {
-    return new Generation(config, { spawner: this.#spawner, logger: this.#log, stats: this.stats, abortSignal: this.#abort.signal });
+    return new Generation(config, { spawner: this.#spawner, logger: this.#log, stats: this.stats, abortSignal: this.#abort.signal, ...(this.#epn ? { epn: this.#epn } : {}) });
   }
 
   #checkLimits(): void {

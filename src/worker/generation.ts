@@ -16,6 +16,7 @@ import { RateLimitedLog } from './rate-limited-log.js';
 import { ResultSender } from './result-sender.js';
 import type { WorkerStats } from './stats.js';
 import { statusAnswer } from './status-queue.js';
+import type { EpnFarm } from './epn-farm.js';
 
 /** The settings that need new connections or a new codec when they change. */
 export function transportKey(c: WorkerConfig): string {
@@ -35,6 +36,8 @@ export interface GenerationDeps {
   readonly logger: Logger;
   readonly stats: WorkerStats;
   readonly abortSignal: AbortSignal;
+  /** The embedded Perl farm, shared by every generation. */
+  readonly epn?: EpnFarm;
 }
 
 export class Generation {
@@ -65,6 +68,7 @@ export class Generation {
       stats: deps.stats,
       badJobLog: new RateLimitedLog(log),
       signal: deps.abortSignal,
+      ...(deps.epn ? { epn: { backend: deps.epn.backend, fallbacks: deps.epn.fallbacks, logger: log } } : {}),
     };
     this.worker = new GearmanWorker({
       servers,

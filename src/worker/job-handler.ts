@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { JobCodec } from './job-codec.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import type { ResultSender } from './result-sender.js';
-import { runCheck } from './run-check.js';
+import { runCheck, type RunCheckContext } from './run-check.js';
 import type { WorkerStats } from './stats.js';
 
 export interface JobHandlerContext {
@@ -24,6 +24,8 @@ export interface JobHandlerContext {
   readonly badJobLog: RateLimitedLog;
   /** Fires on a forced shutdown. */
   readonly signal?: AbortSignal;
+  /** The embedded Perl farm, when enable_embedded_perl is on. */
+  readonly epn?: RunCheckContext['epn'];
 }
 
 /** What a result is made of, before it becomes text. */
@@ -79,7 +81,7 @@ async function handle(job: WorkerJob, ctx: JobHandlerContext): Promise<void> {
     const now = Date.now() / 1000;
     answer = { returnCode: 3, stdout: '(Could Not Start Check In Time)', stderr: '', startTime: now, finishTime: now };
   } else {
-    const run = await runCheck(j, { config: ctx.config, spawner: ctx.spawner, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const run = await runCheck(j, { config: ctx.config, spawner: ctx.spawner, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.epn ? { epn: ctx.epn } : {}) });
     ctx.stats.checkDone(run.outcome.via, run.returnCode, run.outcome.timedOut);
     log.debug(
       { rc: run.returnCode, via: run.outcome.via, ms: Math.round(run.outcome.durationMs), timedOut: run.outcome.timedOut },

@@ -7,8 +7,10 @@ import { matchInternalCheck } from '../exec/internal.js';
 import { isRestricted, restrict } from '../exec/restrict.js';
 import type { Spawner } from '../exec/spawner.js';
 import type { ValidJob } from '../job/job-text.js';
-import { wantsPty } from './pty-match.js';
-import { runCheck } from './run-check.js';
+import { programOf, wantsPty } from './pty-match.js';
+import { readHeaderLines } from '../exec/file-header.js';
+import { runCheck, type RunCheckContext } from './run-check.js';
+import { classifyEpn, cShebangIsPerl, goShebangIsPerl, type EpnVerdict } from '../epn/classify.js';
 
 export interface TestcmdResult {
   readonly returnCode: number;
@@ -27,6 +29,10 @@ export function explainRun(line: string, config: WorkerConfig): string[] {
     if (!v.ok) return out;
   }
   const c = classifyCommandLine(line);
+  // The EPN line only for Perl plugins (by the C or the Go shebang rule): for others it would be noise.
+  const program = programOf(line);
+  const first = program === undefined ? undefined : readHeaderLines(program)?.[0];
+  if (first !== undefined && (cShebangIsPerl(first) || goShebangIsPerl(first))) out.push(explainEpn(classifyEpn(line, c, config)));
   out.push(explainCommandLine(c));
   if (c.kind === 'exec') {
     const internal = matchInternalCheck(c.argv[0] as string, { checkDummy: config.internalCheckDummy, negate: config.internalNegate });
@@ -38,8 +44,13 @@ export function explainRun(line: string, config: WorkerConfig): string[] {
   return out;
 }
 
+/** One line for the EPN verdict, with the Go worker's differing verdict when there is one. */
+export function explainEpn(v: EpnVerdict): string {
+  return `${v.epn ? 'epn: runs in the embedded Perl farm' : 'not epn'}: ${v.rule}${v.goDiffers ? ` (${v.goDiffers})` : ''}`;
+}
+
 /** Runs `line` like a service check and returns its result. */
-export async function testcmd(line: string, config: WorkerConfig, spawner: Spawner): Promise<TestcmdResult> {
+export async function testcmd(line: string, config: WorkerConfig, spawner: Spawner, epn?: RunCheckContext['epn']): Promise<TestcmdResult> {
   const job: ValidJob = {
     type: 'service',
     hostName: 'test check from commandline',
@@ -49,9 +60,13 @@ export async function testcmd(line: string, config: WorkerConfig, spawner: Spawn
     unknown: [],
     recognised: 4,
   };
-  const run = await runCheck(job, { config, spawner });
+  let verdict: EpnVerdict | undefined;
+  const run = await runCheck(job, { config, spawner, ...(epn ? { epn } : {}), onEpnVerdict: (v) => (verdict = v) });
   const stderr = run.stderr.trim();
   const explanation = explainRun(line, config);
+  if (verdict?.epn === true && run.outcome.via !== 'epn') {
+    explanation.push('epn: the farm could not compile it but plain perl can: it was forked instead (epn_fallback_to_fork)');
+  }
   explanation.push(`ran via ${run.outcome.via} in ${run.outcome.durationMs.toFixed(1)} ms, return code ${run.returnCode}`);
   return { returnCode: run.returnCode, output: stderr === '' ? run.stdout : `${run.stdout.replace(/\n$/, '')}\n[${stderr}]\n`, explanation };
 }

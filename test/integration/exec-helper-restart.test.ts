@@ -41,8 +41,12 @@ test('kill -9 of the helper: in-flight runs get HELPER_DIED, their groups die, n
   assert.ok(helperPid > 0);
 
   // Each run prints its pid (= its process group) into a file we can read although the helper will be dead.
-  const running = Array.from({ length: 3 }, () => sp.run({ mode: 'shell', line: 'echo $$ >> "$PIDFILE"; exec sleep 1000' }, { timeoutMs: 20_000, env: { PIDFILE: pidFile } }));
-  await waitFor(() => readPids().length === 3);
+  const opts = { timeoutMs: 20_000, env: { PIDFILE: pidFile } };
+  const running = Array.from({ length: 3 }, () => sp.run({ mode: 'shell', line: 'echo $$ >> "$PIDFILE"; exec sleep 1000' }, opts));
+  // One plugin's child moves to a process group of its own: only the helper's session still holds it.
+  const escaper = `perl -e 'setpgrp(0, 0); open my $f, ">>", $ENV{PIDFILE}; print $f "$$\\n"; close $f; exec "sleep", 1000' & echo $$ >> "$PIDFILE"; wait`;
+  running.push(sp.run({ mode: 'shell', line: escaper }, opts));
+  await waitFor(() => readPids().length === 5);
   const pids = readPids();
   const t0 = Date.now();
   process.kill(helperPid, 'SIGKILL');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killAllPluginGroups, killGroup, liveGroupCount, MAX_TIMER_MS, registerCleanup, registerGroup, timerMs } from '../../../src/exec/kill.js';
+import { killAllPluginGroups, killGroup, killSession, liveGroupCount, MAX_TIMER_MS, registerCleanup, registerGroup, timerMs } from '../../../src/exec/kill.js';
 
 test('killGroup refuses our own group, everything, and non-integers; a gone group is false', () => {
   for (const bad of [0, 1, -5, 1.5, Number.NaN]) assert.equal(killGroup(bad, 'SIGTERM'), false, String(bad));
@@ -29,4 +29,9 @@ test('timer delays are clamped to what setTimeout keeps', () => {
   assert.equal(timerMs(5), 5);
   assert.equal(timerMs(-1), 0);
   assert.equal(timerMs(30 * 24 * 3600 * 1000), MAX_TIMER_MS);
+});
+
+test('killSession refuses pid 0/1 and our own pid; an unused session kills nothing', () => {
+  for (const bad of [0, 1, -3, process.pid, 2.5]) assert.equal(killSession(bad), 0, String(bad));
+  assert.equal(killSession(2 ** 22 + 777), 0);
 });

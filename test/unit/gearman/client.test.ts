@@ -231,7 +231,7 @@ test('close() waits for pending requests then refuses new ones; destroy(err) rej
 test('a foreground job with resultTimeoutMs rejects MG_ERR_GEARMAN_TIMEOUT when the worker never answers', async () => {
   const srv = await server();
   const c = client({ servers: [srv.address] });
-  const job = c.submit('f', 'x', { resultTimeoutMs: 60 });
+  const job = c.submit('f', 'x', { resultTimeoutMs: 500 });
   await job.created;
   await assert.rejects(job.result, isCode('MG_ERR_GEARMAN_TIMEOUT'));
 });

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeSpawner } from '../../../src/exec/node-spawner.js';
 import { explainRun, testcmd } from '../../../src/worker/testcmd.js';
-import { workerConfig } from './support.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpDir, workerConfig } from './support.js';
 
 const PTY_LINE = 'pty: runs under a pseudo-terminal (pty_plugins= glob or "# mg-workhorse: pty" header)';
 
@@ -80,4 +82,17 @@ test('testcmd: an internal check runs as a service check, with its explanation',
   assert.deepEqual([r.returnCode, r.output], [2, 'CRITICAL: on fire\n']);
   assert.equal(r.explanation[1], 'internal: check_dummy is answered inside the worker, no process is started');
   assert.match(r.explanation[2] ?? '', /^ran via internal in \d+\.\d ms, return code 2$/);
+});
+
+test('explainRun: a Perl plugin gets the EPN verdict and the rule that decided', () => {
+  const file = join(tmpDir(), 'check_p.pl');
+  writeFileSync(file, '#!/usr/bin/perl\n# nagios: +epn\nexit 0;\n');
+  assert.deepEqual(explainRun(`${file} -w 1`, workerConfig()), [
+    'epn: runs in the embedded Perl farm: line 2 says +epn',
+    `exec: argv ${JSON.stringify([file, '-w', '1'])} (no shell metacharacters outside single quotes)`,
+  ]);
+  assert.deepEqual(explainRun(`${file} -w 1 | cat`, workerConfig())[0], 'not epn: "|" at column ' + String(file.length + 7) + ' is outside single quotes (EPN needs such characters single-quoted)');
+  const env = join(tmpDir(), 'check_env.pl');
+  writeFileSync(env, '#!/usr/bin/env perl\n# nagios: +epn\nexit 0;\n');
+  assert.match(explainRun(env, workerConfig())[0] ?? '', /^not epn: line 1 does not contain "\/bin\/perl".*\(Go would use EPN/);
 });

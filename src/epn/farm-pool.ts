@@ -1,0 +1,438 @@
+// The embedded Perl farm: a pool of FarmProcess interpreters (conventions §2.7). A check goes to a process that
+// holds its plugin compiled when one is about as free as the rest, else to the least busy process that is not
+// compiling; with no process ready it waits in a queue (bounded by its own timeout, never dropped). Dead
+// processes are replaced (with backoff when they die at start); a process is recycled after N checks (±10%
+// jitter), above an RSS limit, or when it misbehaves, and its replacement starts first so capacity never drops.
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { MgError, coerceError } from '../errors.js';
+import { timerMs } from '../exec/kill.js';
+import { silentLogger, type Logger } from '../log.js';
+import { FarmProcess, type FarmExitInfo, type FarmProcessState } from './farm-process.js';
+import { abortedOutcome, notRunOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
+import { readRssBytes } from './process-rss.js';
+
+/** epn_max_checks_per_process's default. */
+export const DEFAULT_MAX_CHECKS_PER_PROCESS = 1000;
+export const DEFAULT_COMPILE_TIMEOUT_MS = 10_000;
+export const DEFAULT_RSS_CHECK_INTERVAL_MS = 5000;
+/** First delay before respawning after a failed start; doubles per failure in a row up to the maximum. */
+export const DEFAULT_RESTART_BACKOFF_MS = 200;
+export const MAX_RESTART_BACKOFF_MS = 30_000;
+/**
+ * A process holding the plugin compiled is preferred while it has at most this many more checks in flight than
+ * the least busy one: past that, one compile elsewhere (milliseconds) is cheaper than queueing on one loop.
+ */
+export const PREFER_COMPILED_MAX_EXTRA = 2;
+
+export interface FarmPoolOptions {
+  /** epn_processes. @defaultValue os.availableParallelism() */
+  readonly processes?: number;
+  /** epn_max_checks_per_process, ±10% per process; 0 never recycles. @defaultValue DEFAULT_MAX_CHECKS_PER_PROCESS */
+  readonly maxChecksPerProcess?: number;
+  /** Recycle a process whose VmRSS exceeds this. @defaultValue undefined (no limit) */
+  readonly maxRssBytes?: number;
+  /** @defaultValue DEFAULT_RSS_CHECK_INTERVAL_MS */
+  readonly rssCheckIntervalMs?: number;
+  /** epn_preload_modules. @defaultValue [] */
+  readonly preloadModules?: readonly string[];
+  /** @defaultValue 'perl' */
+  readonly perl?: string;
+  /** @defaultValue perl/mg-epn-farm.pl of this package */
+  readonly script?: string;
+  /** Added to the farm processes' environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** @defaultValue silentLogger() */
+  readonly logger?: Logger;
+  /** @defaultValue DEFAULT_FARM_START_TIMEOUT_MS (10 s) */
+  readonly startTimeoutMs?: number;
+  /** For compileEverywhere. @defaultValue DEFAULT_COMPILE_TIMEOUT_MS */
+  readonly compileTimeoutMs?: number;
+  /** @defaultValue DEFAULT_RESTART_BACKOFF_MS */
+  readonly restartBackoffMs?: number;
+  /** @defaultValue FARM_ANSWER_SLACK_MS (2 s) */
+  readonly answerSlackMs?: number;
+  /** @defaultValue FARM_EXIT_TIMEOUT_MS (5 s) */
+  readonly exitTimeoutMs?: number;
+}
+
+export interface FarmPoolRunOptions {
+  /** The check's timeout; time spent queued for a ready process counts against it. */
+  readonly timeoutMs: number;
+  readonly killGracePeriodMs?: number;
+  readonly maxOutputBytes?: number;
+  readonly env?: Readonly<Record<string, string>>;
+  /** use_perl_cache. @defaultValue true */
+  readonly cache?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface FarmPoolCompileResult extends FarmCompileOutcome {
+  readonly pid: number | undefined;
+}
+
+export interface FarmPoolStats {
+  readonly processes: Readonly<Record<FarmProcessState, number>>;
+  readonly queued: number;
+  readonly inFlight: number;
+  readonly checks: number;
+  readonly compiles: number;
+  readonly compileErrors: number;
+  readonly recycles: number;
+  readonly deaths: number;
+  readonly startFailures: number;
+}
+
+export interface FarmPoolEvents {
+  'farm:ready': [info: { readonly pid: number | undefined; readonly perl: string | undefined }];
+  'farm:start:failed': [err: Error];
+  'farm:death': [info: FarmExitInfo];
+  'farm:recycle': [info: { readonly pid: number | undefined; readonly reason: string; readonly checks: number }];
+  'farm:compile': [info: { readonly pid: number | undefined; readonly file: string; readonly ok: boolean; readonly compileMs: number }];
+}
+
+interface Slot {
+  /** Checks after which it is recycled (jittered); 0 = never. */
+  readonly limit: number;
+  retiring: boolean;
+  wasReady: boolean;
+}
+
+interface Queued {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly options: FarmPoolRunOptions;
+  readonly since: number;
+  readonly resolve: (o: FarmRunOutcome | Promise<FarmRunOutcome>) => void;
+  cleanup: () => void;
+}
+
+export class FarmPool extends EventEmitter<FarmPoolEvents> {
+  readonly #opts: FarmPoolOptions;
+  readonly #log: Logger;
+  readonly #target: number;
+  readonly #maxChecks: number;
+  readonly #procs = new Map<FarmProcess, Slot>();
+  readonly #queue: Queued[] = [];
+  readonly #known = new Set<string>();
+  #started = false;
+  #closed = false;
+  #failuresInRow = 0;
+  #nextStartAt = 0;
+  #lastStartError: Error | undefined;
+  #backoffTimer: NodeJS.Timeout | undefined;
+  #rssTimer: NodeJS.Timeout | undefined;
+  #closing: Promise<void> | undefined;
+  #destroying: Promise<void> | undefined;
+  #stats = { checks: 0, compiles: 0, compileErrors: 0, recycles: 0, deaths: 0, startFailures: 0 };
+
+  constructor(options: FarmPoolOptions = {}) {
+    super();
+    this.#opts = options;
+    this.#log = options.logger ?? silentLogger();
+    this.#target = options.processes ?? availableParallelism();
+    this.#maxChecks = options.maxChecksPerProcess ?? DEFAULT_MAX_CHECKS_PER_PROCESS;
+    checkInteger('processes', this.#target, 1);
+    checkInteger('maxChecksPerProcess', this.#maxChecks, 0);
+    if (options.maxRssBytes !== undefined) checkInteger('maxRssBytes', options.maxRssBytes, 1);
+  }
+
+  /** Starts the processes; resolves once each first attempt is over, rejects when none came up. */
+  async start(): Promise<void> {
+    this.#ensureStarted();
+    await Promise.allSettled([...this.#procs.keys()].map((p) => p.start()));
+    if (![...this.#procs.keys()].some((p) => p.accepting)) {
+      throw this.#lastStartError ?? new MgError('MG_ERR_FARM_START', 'no embedded Perl interpreter came up');
+    }
+  }
+
+  /** Runs one check in the farm. Never rejects: every failure is an outcome. */
+  run(file: string, args: readonly string[], options: FarmPoolRunOptions): Promise<FarmRunOutcome> {
+    if (this.#closed) return Promise.resolve(notRunOutcome({ code: 'EPN_CLOSED', message: 'the embedded Perl farm is closed' }));
+    if (options.signal?.aborted) return Promise.resolve(abortedOutcome());
+    this.#known.add(file);
+    this.#ensureStarted();
+    const proc = this.#pick(file);
+    if (proc) return this.#dispatch(proc, file, args, options, options.timeoutMs);
+    return this.#enqueue(file, args, options);
+  }
+
+  /** Hot reload: every ready process forgets `file` and compiles it again now. Logs a compile error once. */
+  async compileEverywhere(file: string): Promise<FarmPoolCompileResult[]> {
+    if (this.#closed) return [];
+    const timeout = this.#opts.compileTimeoutMs ?? DEFAULT_COMPILE_TIMEOUT_MS;
+    const results = await Promise.all(
+      this.#accepting().map(async (p) => {
+        p.invalidate(file);
+        return { pid: p.pid, ...(await p.compile(file, timeout)) };
+      }),
+    );
+    const bad = results.find((r) => !r.ok);
+    if (bad) this.#log.warn({ file, pid: bad.pid, problem: bad.problem, failure: bad.failure }, 'farm:compile:failed');
+    return results;
+  }
+
+  /** The plugin changed or went away: every process forgets its compiled copy. */
+  invalidateEverywhere(file: string): void {
+    for (const p of this.#procs.keys()) p.invalidate(file);
+  }
+
+  /** Whether this pool has run `file`: the watcher recompiles only plugins the farm knows. */
+  knowsFile(file: string): boolean {
+    return this.#known.has(file);
+  }
+
+  /** The live processes, for tests and metrics. */
+  get processes(): readonly FarmProcess[] {
+    return [...this.#procs.keys()];
+  }
+
+  stats(): FarmPoolStats {
+    const processes: Record<FarmProcessState, number> = { starting: 0, ready: 0, busy: 0, draining: 0, dead: 0 };
+    let inFlight = 0;
+    for (const p of this.#procs.keys()) {
+      processes[p.state]++;
+      inFlight += p.inFlight;
+    }
+    return { processes, queued: this.#queue.length, inFlight, ...this.#stats };
+  }
+
+  /** Stops taking checks, lets queued and running ones finish, closes every process. Repeated calls share one promise. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Ends everything now: queued and running checks get spawnError EPN_CLOSED naming `err`. */
+  destroy(err?: Error): Promise<void> {
+    this.#destroying ??= this.#destroy(err);
+    return this.#destroying;
+  }
+
+  async #close(): Promise<void> {
+    this.#stop();
+    this.#drainQueue();
+    this.#flushQueue('the embedded Perl farm was closed before the check could start');
+    await Promise.all([...this.#procs.keys()].map((p) => step(this.#log, 'close', () => p.close())));
+  }
+
+  async #destroy(err?: Error): Promise<void> {
+    this.#stop();
+    this.#flushQueue(`the embedded Perl farm was destroyed before the check could start${err ? `: ${err.message}` : ''}`);
+    await Promise.all([...this.#procs.keys()].map((p) => step(this.#log, 'destroy', () => p.destroy(err))));
+  }
+
+  #stop(): void {
+    this.#closed = true;
+    clearTimeout(this.#backoffTimer);
+    clearInterval(this.#rssTimer);
+  }
+
+  #ensureStarted(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    if (this.#opts.maxRssBytes !== undefined) {
+      this.#rssTimer = setInterval(() => this.#checkRss(), this.#opts.rssCheckIntervalMs ?? DEFAULT_RSS_CHECK_INTERVAL_MS);
+      this.#rssTimer.unref();
+    }
+    this.#maintain();
+  }
+
+  /** Keeps `processes` interpreters that are not retiring, and closes retired ones whose capacity is replaced. */
+  #maintain(): void {
+    if (this.#closed || !this.#started) return;
+    this.#closeRetired();
+    if (this.#backoffTimer) return;
+    const wait = this.#nextStartAt - Date.now();
+    if (wait > 0) {
+      this.#backoffTimer = setTimeout(() => {
+        this.#backoffTimer = undefined;
+        this.#maintain();
+      }, wait);
+      // Queued checks hold their own timers; an idle pool waiting to respawn must not keep a CLI alive.
+      this.#backoffTimer.unref();
+      return;
+    }
+    let serving = 0;
+    for (const [p, slot] of this.#procs) if (!slot.retiring && p.state !== 'draining' && p.state !== 'dead') serving++;
+    for (; serving < this.#target; serving++) this.#spawn();
+  }
+
+  #spawn(): void {
+    const o = this.#opts;
+    const proc = new FarmProcess({
+      logger: this.#log,
+      ...(o.perl === undefined ? {} : { perl: o.perl }),
+      ...(o.script === undefined ? {} : { script: o.script }),
+      ...(o.preloadModules === undefined ? {} : { preloadModules: o.preloadModules }),
+      ...(o.env === undefined ? {} : { env: o.env }),
+      ...(o.startTimeoutMs === undefined ? {} : { startTimeoutMs: o.startTimeoutMs }),
+      ...(o.answerSlackMs === undefined ? {} : { answerSlackMs: o.answerSlackMs }),
+      ...(o.exitTimeoutMs === undefined ? {} : { exitTimeoutMs: o.exitTimeoutMs }),
+    });
+    const limit = this.#maxChecks === 0 ? 0 : Math.max(1, Math.round(this.#maxChecks * (0.9 + 0.2 * Math.random())));
+    const slot: Slot = { limit, retiring: false, wasReady: false };
+    this.#procs.set(proc, slot);
+    proc.on('state', (state) => {
+      if (state === 'ready') this.#drainQueue();
+    });
+    proc.on('recycle', (reason) => this.#retire(proc, reason));
+    proc.on('compile', (info) => {
+      this.#stats.compiles++;
+      if (!info.ok) this.#stats.compileErrors++;
+      this.emit('farm:compile', { pid: proc.pid, ...info });
+    });
+    proc.on('exit', (info) => this.#onExit(proc, slot, info));
+    proc.start().then(
+      () => {
+        slot.wasReady = true;
+        this.#failuresInRow = 0;
+        this.#nextStartAt = 0;
+        this.#log.info({ pid: proc.pid, perl: proc.perlVersion }, 'farm:ready');
+        this.emit('farm:ready', { pid: proc.pid, perl: proc.perlVersion });
+        this.#closeRetired();
+        this.#drainQueue();
+      },
+      (err: unknown) => this.#onStartFailure(proc, coerceError(err)),
+    );
+  }
+
+  #onStartFailure(proc: FarmProcess, err: Error): void {
+    this.#procs.delete(proc);
+    if (this.#closed) return; // closed while it was starting: not a failure
+    this.#stats.startFailures++;
+    this.#failuresInRow++;
+    this.#lastStartError = err;
+    const backoff = Math.min((this.#opts.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS) * 2 ** (this.#failuresInRow - 1), MAX_RESTART_BACKOFF_MS);
+    this.#nextStartAt = Date.now() + backoff;
+    this.#log.error({ err, failuresInRow: this.#failuresInRow, retryInMs: backoff }, 'farm:start:failed');
+    this.emit('farm:start:failed', err);
+    void step(this.#log, 'destroy', () => proc.destroy(err));
+    this.#maintain();
+  }
+
+  #onExit(proc: FarmProcess, slot: Slot, info: FarmExitInfo): void {
+    // A process that never got ready is the start handler's business (it applies the backoff).
+    if (!slot.wasReady || !this.#procs.has(proc)) return;
+    this.#procs.delete(proc);
+    if (!info.expected) {
+      this.#stats.deaths++;
+      this.#log.error({ pid: info.pid, code: info.code, signal: info.signal, stderr: info.stderrTail }, 'farm:death');
+      this.emit('farm:death', info);
+    }
+    this.#maintain();
+  }
+
+  /** Replaces `proc`: its replacement starts now, and it keeps serving until that one is ready. */
+  #retire(proc: FarmProcess, reason: string): void {
+    const slot = this.#procs.get(proc);
+    if (!slot || slot.retiring || this.#closed || !proc.accepting) return;
+    slot.retiring = true;
+    this.#stats.recycles++;
+    this.#log.info({ pid: proc.pid, reason, checks: proc.checksRun }, 'farm:recycle');
+    this.emit('farm:recycle', { pid: proc.pid, reason, checks: proc.checksRun });
+    this.#maintain();
+  }
+
+  /** Drains retiring processes as long as the others keep `processes` ready. */
+  #closeRetired(): void {
+    let accepting = this.#accepting().length;
+    for (const [p, slot] of this.#procs) {
+      if (!slot.retiring || !p.accepting || accepting - 1 < this.#target) continue;
+      accepting--;
+      void step(this.#log, 'close', () => p.close());
+    }
+  }
+
+  #accepting(): FarmProcess[] {
+    return [...this.#procs.keys()].filter((p) => p.accepting);
+  }
+
+  /** The process for a check of `file`, or undefined when none takes work. */
+  #pick(file: string): FarmProcess | undefined {
+    let least: FarmProcess | undefined;
+    let warm: FarmProcess | undefined;
+    const rank = (p: FarmProcess): number => (p.compiling ? 1e6 : 0) + (this.#procs.get(p)?.retiring ? 0.5 : 0) + p.inFlight;
+    for (const p of this.#procs.keys()) {
+      if (!p.accepting) continue;
+      if (least === undefined || rank(p) < rank(least)) least = p;
+      if (p.hasCompiled(file) && !p.compiling && (warm === undefined || rank(p) < rank(warm))) warm = p;
+    }
+    if (warm && least && warm.inFlight <= least.inFlight + PREFER_COMPILED_MAX_EXTRA) return warm;
+    return least;
+  }
+
+  #dispatch(proc: FarmProcess, file: string, args: readonly string[], options: FarmPoolRunOptions, timeoutMs: number): Promise<FarmRunOutcome> {
+    this.#stats.checks++;
+    const outcome = proc.run({ ...options, file, args, timeoutMs });
+    const slot = this.#procs.get(proc);
+    if (slot && slot.limit > 0 && proc.checksRun >= slot.limit) this.#retire(proc, `${proc.checksRun} checks`);
+    return outcome;
+  }
+
+  #enqueue(file: string, args: readonly string[], options: FarmPoolRunOptions): Promise<FarmRunOutcome> {
+    return new Promise<FarmRunOutcome>((resolve) => {
+      const q: Queued = { file, args, options, since: performance.now(), resolve, cleanup: () => undefined };
+      const leave = (outcome: FarmRunOutcome): void => {
+        const i = this.#queue.indexOf(q);
+        if (i < 0) return;
+        this.#queue.splice(i, 1);
+        q.cleanup();
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => {
+        const why = this.#lastStartError ? `: ${this.#lastStartError.message}` : '';
+        leave(notRunOutcome({ code: 'EPN_UNAVAILABLE', message: `no embedded Perl interpreter was ready within ${options.timeoutMs} ms${why}` }));
+      }, timerMs(options.timeoutMs));
+      const onAbort = (): void => leave(abortedOutcome());
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      q.cleanup = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      this.#queue.push(q);
+    });
+  }
+
+  #drainQueue(): void {
+    while (this.#queue.length > 0) {
+      const q = this.#queue[0] as Queued;
+      const proc = this.#pick(q.file);
+      if (!proc) return;
+      this.#queue.shift();
+      q.cleanup();
+      const left = Math.max(1, q.options.timeoutMs - (performance.now() - q.since));
+      q.resolve(this.#dispatch(proc, q.file, q.args, q.options, left));
+    }
+  }
+
+  #flushQueue(message: string): void {
+    for (const q of this.#queue.splice(0)) {
+      q.cleanup();
+      q.resolve(notRunOutcome({ code: 'EPN_CLOSED', message }));
+    }
+  }
+
+  #checkRss(): void {
+    const max = this.#opts.maxRssBytes as number;
+    for (const p of this.#accepting()) {
+      const rss = p.pid === undefined ? undefined : readRssBytes(p.pid);
+      if (rss !== undefined && rss > max) this.#retire(p, `RSS ${rss} bytes above ${max}`);
+    }
+  }
+}
+
+/** Runs one cleanup step; a failure is logged and does not stop the others. */
+async function step(log: Logger, what: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    log.error({ err: coerceError(err) }, `farm:${what}:failed`);
+  }
+}
+
+function checkInteger(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new MgError('MG_ERR_INVALID_ARGUMENT', `Expected the \`${name}\` option to be an integer >= ${min}, got \`${value}\` (${typeof value})`);
+  }
+}

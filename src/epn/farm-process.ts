@@ -1,0 +1,532 @@
+// One embedded Perl interpreter: a `perl mg-epn-farm.pl` child speaking src/epn/farm-protocol.ts over its
+// stdin/stdout (conventions §2.7, §2.8). It moves through starting → ready ⇄ busy → draining → dead and gets no
+// work before its `ready` line. The farm forks one child per check; Node is the authority on the deadline: it
+// knows each check's process group from `started` and kills `-pid` itself (TERM, then KILL after the grace).
+//
+// Every run resolves, never rejects (conventions §2.5): a dead farm gives EPN_INTERPRETER_DIED, a farm that
+// does not answer after the kill gives `timedOut` with empty output. The patterns follow src/exec/helper-spawner.ts;
+// the process itself is farm-child.ts, each check's deadline check-deadline.ts. What is left (about 500 lines)
+// is the state machine and the protocol dispatch, which read best together.
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { MgError } from '../errors.js';
+import { DEFAULT_KILL_GRACE_PERIOD_MS, killGroup, timerMs } from '../exec/kill.js';
+import { preciseNow, type SpawnError } from '../exec/outcome.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../exec/output-buffer.js';
+import { silentLogger, type Logger } from '../log.js';
+import { CheckDeadline } from './check-deadline.js';
+import { FarmChild, type FarmChildExit } from './farm-child.js';
+import { encodeFarmRequest, FARM_PROTOCOL_VERSION, parseFarmLine, type CompiledMessage, type FarmMessage, type FarmRequest } from './farm-protocol.js';
+import { abortedOutcome, compiledOutcome, failedCompile, notRunOutcome, resultOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
+
+export type { FarmCompileOutcome, FarmRunOutcome } from './farm-outcome.js';
+
+/** perl/mg-epn-farm.pl of this package. */
+export const DEFAULT_FARM_SCRIPT = fileURLToPath(new URL('../../perl/mg-epn-farm.pl', import.meta.url));
+/** How long a farm may take to print `ready` (preloading big modules is slow on a busy host). */
+export const DEFAULT_FARM_START_TIMEOUT_MS = 10_000;
+/** After the last kill of a check's group: how long the farm gets to answer before Node resolves without it. */
+export const FARM_ANSWER_SLACK_MS = 2000;
+/** close(): how long the farm gets to exit once its checks are answered, before SIGKILL. */
+export const FARM_EXIT_TIMEOUT_MS = 5000;
+/** destroy(): the same, shorter: the farm only has to kill its check groups. */
+export const FARM_DESTROY_EXIT_MS = 1000;
+const STDERR_TAIL_LINES = 10;
+
+export type FarmProcessState = 'starting' | 'ready' | 'busy' | 'draining' | 'dead';
+
+export interface FarmProcessOptions {
+  /** @defaultValue 'perl' (found in PATH) */
+  readonly perl?: string;
+  /** @defaultValue DEFAULT_FARM_SCRIPT */
+  readonly script?: string;
+  /** `--max-checks N`: the farm exits by itself after N checks. FarmPool does not use it: it recycles from Node. */
+  readonly maxChecks?: number;
+  /** `--preload A,B`: modules loaded before `ready`. */
+  readonly preloadModules?: readonly string[];
+  /** Added to the farm's environment (tests pick fake-farm modes with it). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** @defaultValue DEFAULT_FARM_START_TIMEOUT_MS */
+  readonly startTimeoutMs?: number;
+  /** @defaultValue FARM_ANSWER_SLACK_MS */
+  readonly answerSlackMs?: number;
+  /** @defaultValue FARM_EXIT_TIMEOUT_MS */
+  readonly exitTimeoutMs?: number;
+  /** @defaultValue silentLogger() */
+  readonly logger?: Logger;
+}
+
+/** One check for the farm: the plugin file, its arguments, and the limits. */
+export interface FarmRunRequest {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** From the moment the request is written to the farm (so it covers the compile). */
+  readonly timeoutMs: number;
+  /** @defaultValue DEFAULT_KILL_GRACE_PERIOD_MS */
+  readonly killGracePeriodMs?: number;
+  /** @defaultValue DEFAULT_MAX_OUTPUT_BYTES */
+  readonly maxOutputBytes?: number;
+  /** use_perl_cache. @defaultValue true */
+  readonly cache?: boolean;
+  /** Aborting kills the check's group like a timeout; the outcome has `aborted: true`. */
+  readonly signal?: AbortSignal;
+}
+
+export interface FarmExitInfo {
+  readonly pid: number | undefined;
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** True when we asked for it (close, destroy, a failed start). */
+  readonly expected: boolean;
+  /** The last lines the farm wrote on stderr: usually the reason it died. */
+  readonly stderrTail: readonly string[];
+}
+
+export interface FarmProcessEvents {
+  state: [state: FarmProcessState, previous: FarmProcessState];
+  /** The process asks to be replaced (protocol garbage, a check left unanswered); the pool recycles it. */
+  recycle: [reason: string];
+  /** The farm compiled `file` (for a run or a compile request). */
+  compile: [info: { readonly file: string; readonly ok: boolean; readonly compileMs: number }];
+  exit: [info: FarmExitInfo];
+}
+
+interface PendingRun {
+  readonly kind: 'run';
+  readonly id: number;
+  readonly file: string;
+  readonly cache: boolean;
+  readonly startedAt: number;
+  readonly t0: number;
+  readonly resolve: (o: FarmRunOutcome) => void;
+  readonly deadline: CheckDeadline;
+  /**
+   * Set until the answer when the farm has not compiled the file: mg-epn-farm.pl compiles it in the check's
+   * child, then once into itself (its loop stalls meanwhile), before the result.
+   */
+  compiling: boolean;
+}
+
+interface PendingCompile {
+  readonly kind: 'compile';
+  readonly id: number;
+  readonly file: string;
+  readonly resolve: (o: FarmCompileOutcome) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+type Pending = PendingRun | PendingCompile;
+
+export class FarmProcess extends EventEmitter<FarmProcessEvents> {
+  readonly #opts: FarmProcessOptions;
+  readonly #log: Logger;
+  readonly #pending = new Map<number, Pending>();
+  /** Runs resolved before the farm answered: a late `started` gets its group killed, a late `result` is dropped. */
+  readonly #abandoned = new Set<number>();
+  readonly #compiled = new Set<string>();
+  readonly #stderrTail: string[] = [];
+  /** close() waiting for the last answer. */
+  readonly #idleWaiters: Array<() => void> = [];
+  #child: FarmChild | undefined;
+  #state: FarmProcessState = 'starting';
+  #nextId = 1;
+  #runs = 0;
+  #perlVersion: string | undefined;
+  #garbageLogged = false;
+  #expectExit = false;
+  #stopReason: string | undefined;
+  #starting: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #destroying: Promise<void> | undefined;
+
+  constructor(options: FarmProcessOptions = {}) {
+    super();
+    this.#opts = options;
+    this.#log = options.logger ?? silentLogger();
+  }
+
+  get state(): FarmProcessState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** `$^V` from the ready line. */
+  get perlVersion(): string | undefined {
+    return this.#perlVersion;
+  }
+
+  /** Runs and compiles sent and not answered yet. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Runs sent to this process since it started. */
+  get checksRun(): number {
+    return this.#runs;
+  }
+
+  /** Takes work: ready or busy. */
+  get accepting(): boolean {
+    return this.#state === 'ready' || this.#state === 'busy';
+  }
+
+  /** Files this process holds compiled (as far as its answers tell). */
+  get compiledFiles(): ReadonlySet<string> {
+    return this.#compiled;
+  }
+
+  hasCompiled(file: string): boolean {
+    return this.#compiled.has(file);
+  }
+
+  /** True while a request that may make the farm compile a plugin into itself is unanswered. */
+  get compiling(): boolean {
+    for (const p of this.#pending.values()) if (p.kind === 'compile' || p.compiling) return true;
+    return false;
+  }
+
+  /** Spawns the farm; resolves on its `ready` line, rejects (MG_ERR_FARM_START) when it does not come up. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  /** Runs one check. Never rejects: every failure is an outcome. */
+  run(req: FarmRunRequest): Promise<FarmRunOutcome> {
+    if (!this.accepting) return Promise.resolve(notRunOutcome(this.#notAccepting()));
+    if (req.signal?.aborted) return Promise.resolve(abortedOutcome());
+    const id = this.#nextId++;
+    const cache = req.cache ?? true;
+    this.#runs++;
+    return new Promise<FarmRunOutcome>((resolve) => {
+      const p: PendingRun = {
+        kind: 'run',
+        id,
+        file: req.file,
+        cache,
+        startedAt: preciseNow(),
+        t0: performance.now(),
+        resolve,
+        deadline: new CheckDeadline({
+          timeoutMs: req.timeoutMs,
+          graceMs: req.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
+          slackMs: this.#slack,
+          ...(req.signal ? { signal: req.signal } : {}),
+          onGiveUp: () => this.#giveUp(p),
+        }),
+        compiling: cache && !this.#compiled.has(req.file),
+      };
+      this.#add(p);
+      this.#send({
+        type: 'run',
+        id,
+        file: req.file,
+        args: req.args,
+        env: req.env ?? {},
+        timeoutMs: req.timeoutMs,
+        maxOutputBytes: req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+        cache,
+      });
+    });
+  }
+
+  /** Compiles `file` now (hot reload). Never rejects; a farm that does not answer in time is recycled. */
+  compile(file: string, timeoutMs: number): Promise<FarmCompileOutcome> {
+    if (!this.accepting) return Promise.resolve(failedCompile(file, this.#notAccepting().message));
+    const id = this.#nextId++;
+    return new Promise<FarmCompileOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        if (!this.#pending.has(id)) return;
+        this.#pending.delete(id);
+        this.#updateState();
+        resolve(failedCompile(file, `no answer from the farm (pid ${this.pid}) within ${timeoutMs + this.#slack} ms`));
+        this.#askRecycle(`compile of ${file} unanswered`);
+      }, timerMs(timeoutMs + this.#slack));
+      this.#add({ kind: 'compile', id, file, resolve, timer });
+      this.#send({ type: 'compile', id, file, timeoutMs });
+    });
+  }
+
+  /** Makes the farm forget `file` (changed or deleted); the next run compiles it again. */
+  invalidate(file: string): void {
+    this.#compiled.delete(file);
+    if (this.#state !== 'dead' && this.#state !== 'starting') this.#send({ type: 'invalidate', file });
+  }
+
+  /** Stops taking work, lets the checks in flight finish, asks the farm to exit; SIGKILL after a timeout. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Ends the farm now: checks in flight get spawnError EPN_CLOSED naming `err`, their groups are killed. */
+  destroy(err?: Error): Promise<void> {
+    this.#destroying ??= this.#destroy(err);
+    return this.#destroying;
+  }
+
+  get #slack(): number {
+    return this.#opts.answerSlackMs ?? FARM_ANSWER_SLACK_MS;
+  }
+
+  #notAccepting(): SpawnError {
+    if (this.#state === 'starting') return { code: 'EPN_NOT_READY', message: 'the embedded Perl interpreter is still starting' };
+    return { code: 'EPN_CLOSED', message: `the embedded Perl interpreter${this.pid ? ` (pid ${this.pid})` : ''} is ${this.#state}` };
+  }
+
+  async #start(): Promise<void> {
+    if (this.#state !== 'starting' || this.#destroying) throw new MgError('MG_ERR_FARM_START', 'the farm process was closed before it started');
+    const args = [this.#opts.script ?? DEFAULT_FARM_SCRIPT];
+    if (this.#opts.maxChecks !== undefined) args.push('--max-checks', String(this.#opts.maxChecks));
+    if (this.#opts.preloadModules?.length) args.push('--preload', this.#opts.preloadModules.join(','));
+    const perl = this.#opts.perl ?? 'perl';
+    let spawnFailure: Error | undefined;
+    const child = new FarmChild(perl, args, this.#opts.env ? { ...process.env, ...this.#opts.env } : process.env, {
+      onLine: (line) => this.#onLine(line),
+      onStderr: (line) => this.#onStderr(line),
+      onError: (err) => this.#log.warn({ err, pid: this.pid }, 'farm:process:error'),
+      onExit: (exit) => {
+        spawnFailure = exit.spawnError;
+        this.#onExit(exit);
+      },
+    });
+    this.#child = child;
+    this.#log.debug({ pid: child.pid }, 'farm:process:spawn');
+
+    const startTimeout = this.#opts.startTimeoutMs ?? DEFAULT_FARM_START_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    let onState: ((state: FarmProcessState) => void) | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      // Not once('state'): a listener that runs first may already have made it busy.
+      onState = (state) => {
+        if (state === 'ready' || state === 'busy') resolve();
+        else reject(new Error(this.#stopReason ?? `it became ${state}`));
+      };
+      this.on('state', onState);
+      timer = setTimeout(() => {
+        this.#stopReason = `no ready line within ${startTimeout} ms`;
+        this.#expectExit = true;
+        child.kill('SIGKILL');
+      }, timerMs(startTimeout));
+    });
+    try {
+      await ready;
+    } catch (err) {
+      const why = spawnFailure ? `cannot run ${perl}: ${spawnFailure.message}` : (err as Error).message;
+      const tail = this.#stderrTail.join('\n');
+      throw new MgError('MG_ERR_FARM_START', `the embedded Perl farm (${perl} ${args.join(' ')}) did not start: ${why}${tail ? `; stderr: ${tail}` : ''}`, {
+        cause: spawnFailure ?? err,
+        details: { pid: child.pid, stderrTail: [...this.#stderrTail] },
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onState) this.off('state', onState);
+    }
+  }
+
+  async #close(): Promise<void> {
+    if (this.#state === 'starting' || !this.#child) return this.destroy(new MgError('MG_ERR_CLOSED', 'closed before it was ready'));
+    if (this.#state === 'dead') return;
+    this.#expectExit = true;
+    this.#setState('draining');
+    this.#send({ type: 'shutdown' });
+    // Every pending request has a deadline, so this wait is bounded.
+    if (this.#pending.size > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#child.stop(this.#opts.exitTimeoutMs ?? FARM_EXIT_TIMEOUT_MS);
+  }
+
+  async #destroy(err?: Error): Promise<void> {
+    this.#expectExit = true;
+    const child = this.#child;
+    if (!child) return void this.#setState('dead');
+    this.#stopReason ??= err?.message ?? 'destroyed';
+    const why = `the embedded Perl farm was destroyed with the check in flight${err ? `: ${err.message}` : ''}`;
+    this.#failAll({ code: 'EPN_CLOSED', message: why });
+    // A farm still starting may not read stdin yet (a slow preload): nothing runs in it, kill it outright.
+    if (this.#state === 'starting') child.kill('SIGKILL');
+    if (this.#state !== 'dead') this.#setState('draining');
+    await child.stop(FARM_DESTROY_EXIT_MS);
+  }
+
+  #add(p: Pending): void {
+    this.#pending.set(p.id, p);
+    this.#updateState();
+  }
+
+  #send(msg: FarmRequest): void {
+    this.#child?.send(encodeFarmRequest(msg));
+  }
+
+  /** The farm did not answer a killed check: resolve without its output, and have the process replaced. */
+  #giveUp(p: PendingRun): void {
+    if (this.#pending.get(p.id) !== p) return;
+    this.#log.warn({ id: p.id, file: p.file, pid: this.pid, started: p.deadline.pgid !== undefined }, 'farm:check:unanswered');
+    this.#abandoned.add(p.id);
+    this.#settle(p, this.#infraOutcome(p, undefined));
+    this.#askRecycle(`check ${p.id} (${p.file}) unanswered after the kill`);
+  }
+
+  #onLine(line: string): void {
+    const msg = parseFarmLine(line);
+    if (msg === null) return this.#garbage(line);
+    try {
+      this.#onMessage(msg);
+    } catch (err) {
+      // A message that parses but lacks fields (a bug on either side) must not take the event loop down.
+      this.#log.error({ err, line: line.slice(0, 200) }, 'farm:protocol:bad-message');
+      this.#garbage(line);
+    }
+  }
+
+  #onMessage(msg: FarmMessage): void {
+    switch (msg.type) {
+      case 'ready':
+        if (this.#state !== 'starting') return this.#garbage(JSON.stringify(msg));
+        if (msg.version !== FARM_PROTOCOL_VERSION) {
+          this.#stopReason = `protocol version ${msg.version}, expected ${FARM_PROTOCOL_VERSION}`;
+          this.#expectExit = true;
+          this.#log.error({ code: 'MG_ERR_FARM_PROTOCOL', pid: this.pid, version: msg.version }, `farm:protocol ${this.#stopReason}`);
+          this.#child?.kill('SIGKILL');
+          return;
+        }
+        this.#perlVersion = msg.perl;
+        this.#log.debug({ pid: msg.pid, perl: msg.perl }, 'farm:process:ready');
+        this.#setState('ready');
+        this.#updateState();
+        return;
+      case 'started':
+        return this.#onStarted(msg.id, msg.pid);
+      case 'result': {
+        const p = this.#pending.get(msg.id);
+        if (p?.kind !== 'run') return void this.#abandoned.delete(msg.id);
+        if (msg.compiled) this.emit('compile', { file: p.file, ok: msg.problem?.kind !== 'compile', compileMs: msg.compileMs });
+        // cache: false compiled it in the check's child only; what the farm itself holds did not change.
+        if (msg.problem?.kind === 'compile') this.#compiled.delete(p.file);
+        else if (p.cache) this.#compiled.add(p.file);
+        return this.#settle(p, resultOutcome(msg, p.deadline));
+      }
+      case 'compiled': {
+        const p = this.#pending.get(msg.id);
+        if (p?.kind !== 'compile') return;
+        return this.#onCompiled(p, msg);
+      }
+      case 'error': {
+        this.#log.error({ id: msg.id, pid: this.pid }, `farm:protocol:error ${msg.message}`);
+        const p = msg.id === undefined ? undefined : this.#pending.get(msg.id);
+        if (p?.kind === 'run') this.#settle(p, this.#infraOutcome(p, { code: 'EPN_FARM_ERROR', message: `the embedded Perl farm refused the check: ${msg.message}` }));
+        if (p?.kind === 'compile') this.#settle(p, failedCompile(p.file, msg.message));
+        return;
+      }
+    }
+  }
+
+  #onStarted(id: number, pgid: number): void {
+    const p = this.#pending.get(id);
+    if (p?.kind !== 'run') {
+      // Resolved already (the farm was too slow): nobody supervises this check any more.
+      if (this.#abandoned.has(id)) killGroup(pgid, 'SIGKILL');
+      return;
+    }
+    p.deadline.started(pgid);
+  }
+
+  #onCompiled(p: PendingCompile, msg: CompiledMessage): void {
+    if (msg.ok) this.#compiled.add(p.file);
+    else this.#compiled.delete(p.file);
+    // ok with 0 ms: it was compiled already, nothing happened.
+    if (!msg.ok || msg.compileMs > 0) this.emit('compile', { file: p.file, ok: msg.ok, compileMs: msg.compileMs });
+    this.#settle(p, compiledOutcome(msg));
+  }
+
+  #settle(p: PendingRun, outcome: FarmRunOutcome): void;
+  #settle(p: PendingCompile, outcome: FarmCompileOutcome): void;
+  #settle(p: Pending, outcome: FarmRunOutcome | FarmCompileOutcome): void {
+    if (this.#pending.get(p.id) !== p) return;
+    this.#pending.delete(p.id);
+    if (p.kind === 'run') p.deadline.finish();
+    else clearTimeout(p.timer);
+    this.#updateState();
+    (p.resolve as (o: typeof outcome) => void)(outcome);
+  }
+
+  /** An outcome for a run that got no result: the farm died, was destroyed, refused it, or never answered. */
+  #infraOutcome(p: PendingRun, error: SpawnError | undefined): FarmRunOutcome {
+    const base = notRunOutcome(error ?? { code: 'EPN_NO_ANSWER', message: '' }, p.startedAt);
+    const { timedOut, aborted, forcefullyKilled } = p.deadline;
+    const outcome: FarmRunOutcome = { ...base, durationMs: performance.now() - p.t0, timedOut, aborted, forcefullyKilled };
+    if (error) return outcome;
+    const { spawnError: _none, ...withoutError } = outcome;
+    return withoutError;
+  }
+
+  #failAll(error: SpawnError): number {
+    let n = 0;
+    for (const p of [...this.#pending.values()]) {
+      n++;
+      if (p.kind === 'compile') {
+        this.#settle(p, failedCompile(p.file, error.message));
+        continue;
+      }
+      // Nobody is left to time these plugins out: kill their groups now rather than leave orphans.
+      p.deadline.killNow();
+      this.#settle(p, this.#infraOutcome(p, error));
+    }
+    return n;
+  }
+
+  #onExit({ code, signal, spawnError }: FarmChildExit): void {
+    if (this.#state === 'dead') return;
+    const pid = this.pid;
+    const how = spawnError ? spawnError.message : (signal ?? `exit code ${code}`);
+    const expected = this.#expectExit;
+    this.#stopReason ??= `it exited with ${how}`;
+    const n = this.#failAll({ code: 'EPN_INTERPRETER_DIED', message: `the embedded Perl interpreter (pid ${pid}) died during the check: ${how}` });
+    this.#abandoned.clear();
+    const level = expected && n === 0 ? 'debug' : 'error';
+    this.#log[level]({ pid, code, signal, inFlight: n, stderr: this.#stderrTail }, `farm:process:exit ${how}`);
+    this.#setState('dead');
+    this.emit('exit', { pid, code, signal, expected, stderrTail: [...this.#stderrTail] });
+  }
+
+  #garbage(line: string): void {
+    if (this.#garbageLogged) return;
+    this.#garbageLogged = true;
+    this.#log.error({ code: 'MG_ERR_FARM_PROTOCOL', pid: this.pid, line: line.slice(0, 200) }, 'farm:protocol:garbage');
+    this.#askRecycle('protocol garbage');
+  }
+
+  #askRecycle(reason: string): void {
+    if (this.#state === 'starting') {
+      this.#stopReason = reason;
+      this.#expectExit = true;
+      this.#child?.kill('SIGKILL');
+      return;
+    }
+    if (this.accepting) this.emit('recycle', reason);
+  }
+
+  #onStderr(line: string): void {
+    this.#stderrTail.push(line);
+    if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
+    this.#log.warn({ farmPid: this.pid }, `farm:stderr ${line}`);
+  }
+
+  #updateState(): void {
+    if (this.accepting) this.#setState(this.#pending.size > 0 ? 'busy' : 'ready');
+    // An idle farm must not keep a CLI alive; a busy or starting one must.
+    if (this.accepting || this.#state === 'draining') this.#child?.setRef(this.#pending.size > 0);
+    if (this.#pending.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  #setState(state: FarmProcessState): void {
+    const previous = this.#state;
+    if (previous === state || previous === 'dead') return;
+    this.#state = state;
+    this.emit('state', state, previous);
+  }
+
+}
