@@ -26,10 +26,14 @@ function service(host: string, svc: string, commandLine: string, extra: Partial<
   return { type: 'service', resultQueue: 'check_results', hostName: host, serviceDescription: svc, coreTime: Date.now() / 1000, timeout: 10, commandLine, ...extra };
 }
 
+// use_embedded_perl_implicitly=yes below: Perl plugins without a header (Debian's check_file_age) run in the
+// farm too; `# nagios: -epn` still forks.
 const CHECKS: DemoCheck[] = [
   { queue: 'host', what: 'host check', job: { type: 'host', resultQueue: 'check_results', hostName: 'web01', coreTime: Date.now() / 1000, timeout: 10, commandLine: `${PLUGINS}/check_dummy 0 "host is up"` } },
   { queue: 'service', what: 'check_dummy', job: service('web01', 'dummy', `${PLUGINS}/check_dummy 1 "a warning from check_dummy"`) },
   { queue: 'service', what: 'check_file_age (Perl)', job: service('web01', 'hostname file', `${PLUGINS}/check_file_age -f /etc/hostname -w 315360000 -c 630720000`) },
+  { queue: 'service', what: 'EPN plugin', job: service('web01', 'load (epn)', `${ROOT}plugins/check_epn_demo.pl -w 2000 -c 4000`) },
+  { queue: 'service', what: 'Perl with -epn', job: service('web01', 'perl (-epn)', `${ROOT}plugins/check_noepn_demo.pl`) },
   { queue: 'service', what: 'shell pipeline', job: service('web01', 'pipeline', `${PLUGINS}/check_dummy 2 "piped through cat" | /bin/cat`) },
   { queue: 'service', what: 'stderr', job: service('db01', 'disk', `${ROOT}plugins/check_stderr_demo.sh`) },
   { queue: 'service', what: 'timeout (2 s)', job: service('db01', 'slow', `${ROOT}plugins/check_slow_demo.sh`, { timeout: 2 }) },
@@ -48,7 +52,7 @@ async function main(): Promise<void> {
   console.log(`gearmand ${gearmand.address.host}:${gearmand.port} started`);
   const worker = spawn(
     process.execPath,
-    [`${ROOT}dist/cli/worker.js`, `server=${server}`, `key=${KEY}`, 'identifier=demo-worker', 'services=yes', 'hosts=yes', 'queue=special', 'debug=1', 'kill_grace_period=1'],
+    [`${ROOT}dist/cli/worker.js`, `server=${server}`, `key=${KEY}`, 'identifier=demo-worker', 'services=yes', 'hosts=yes', 'queue=special', 'debug=1', 'kill_grace_period=1', 'use_embedded_perl_implicitly=yes'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const via = new Map<string, string>();
