@@ -14,6 +14,8 @@ import { gone, groupGone, zombiesOf } from '../helpers/process-table.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { captureLog } from '../helpers/capture-log.js';
 
+/** The Perl engineer's shared plugins (also used by perl/t), and two of ours that take arguments. */
+const SHARED = fileURLToPath(new URL('../../fixtures/epn/', import.meta.url));
 const FIX = fileURLToPath(new URL('../fixtures/epn/', import.meta.url));
 const MAP = { identifier: 'w1', jobType: 'service', timeoutReturn: 2, showErrorOutput: true, workerNameInResult: 'off' } as const;
 const skip = existsSync(DEFAULT_FARM_SCRIPT) ? false : `${DEFAULT_FARM_SCRIPT} does not exist yet`;
@@ -37,6 +39,18 @@ describe('embedded Perl farm', { skip }, () => {
   });
 
   test('return codes, stdout and stderr', async () => {
+    const cases: Array<[string, number, string]> = [
+      ['ok.pl', 0, 'OK - fine\n'],
+      ['warning.pl', 1, 'WARNING - warned\n'],
+      ['critical.pl', 2, 'CRITICAL - broken\n'],
+      ['unknown.pl', 3, 'UNKNOWN - no idea\n'],
+    ];
+    for (const [name, rc, text] of cases) {
+      const o = await pool.run(`${SHARED}${name}`, [], T);
+      assert.deepEqual([o.exitCode, o.stdout.toString(), o.stderr.toString(), o.via], [rc, text, '', 'epn'], name);
+    }
+    const err = await pool.run(`${SHARED}stderr.pl`, [], T);
+    assert.deepEqual([err.exitCode, err.stdout.toString(), err.stderr.toString()], [0, 'OK - on stdout\n', 'on stderr\na warning\n']);
     for (const rc of [0, 1, 2, 3]) {
       const o = await pool.run(`${FIX}rc.pl`, [String(rc), 'state', String(rc)], T);
       assert.deepEqual([o.exitCode, o.signal, o.timedOut, o.via, o.spawnError], [rc, null, false, 'epn', undefined]);
@@ -44,9 +58,10 @@ describe('embedded Perl farm', { skip }, () => {
       assert.equal(o.stderr.toString(), 'stderr of rc.pl\n');
       assert.equal(mapOutcome(o, MAP).returnCode, rc);
     }
-    const died = await pool.run(`${FIX}dies.pl`, [], T);
-    assert.equal(died.problem?.kind, 'die');
-    assert.match(died.problem?.message ?? '', /cannot reach the service/);
+    const died = await pool.run(`${SHARED}die.pl`, [], T);
+    assert.deepEqual([died.exitCode, died.problem?.kind], [3, 'die']);
+    assert.match(died.problem?.message ?? '', /boom/);
+    assert.match(died.stdout.toString(), /^before the die\n/);
   });
 
   test('a timeout is enforced from Node: the check group is killed, nothing is left', async () => {
@@ -121,8 +136,8 @@ describe('embedded Perl farm', { skip }, () => {
     for (const r of broken) assert.deepEqual([r.ok, r.problem?.kind], [false, 'compile']);
   });
 
-  test('throughput of a trivial plugin, 2 processes', async (t) => {
-    const file = `${FIX}trivial.pl`;
+  test('throughput of a trivial plugin (ok.pl), 2 processes', async (t) => {
+    const file = `${SHARED}ok.pl`;
     await pool.compileEverywhere(file);
     for (const inFlight of [10, 50]) {
       const total = 600;

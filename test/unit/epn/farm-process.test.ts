@@ -30,8 +30,9 @@ function farm(options: FarmProcessOptions = {}): FarmProcess {
 /** Waits until the farm forked its first check; returns that check's pid (= its group), alive or not by now. */
 async function withCheck(f: FarmProcess): Promise<number> {
   const file = pidFiles.get(f) as string;
-  const line = await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').split('\n')[0]);
-  return Number(line);
+  // A complete line only: the file exists empty for a moment before the fake farm writes the pid.
+  const m = await waitFor(() => (existsSync(file) ? /^(\d+)\n/.exec(readFileSync(file, 'utf8')) : null));
+  return Number(m[1]);
 }
 
 describe('handshake and states', () => {
