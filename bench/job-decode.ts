@@ -1,9 +1,14 @@
 // Measures decode + parse of a typical encrypted service job (the golden capture 08, 240 bytes of
-// ciphertext), the work done for every job a worker grabs. Run: node --import tsx bench/job-decode.ts [iterations]
+// ciphertext), the work done for every job a worker grabs, and the other per-job steps on the main thread
+// before a plugin is started (command line classification, the per-job child logger).
+// Run: npx tsx bench/job-decode.ts [iterations]
 import { readFileSync } from 'node:fs';
+import { classifyCommandLine } from '../src/exec/command-line.js';
 import { PayloadCodec } from '../src/job/crypto.js';
 import { parseJobText, validateJob } from '../src/job/job-text.js';
 import { buildResultText } from '../src/job/result-text.js';
+import { createLogger } from '../src/log.js';
+import { wantsPty } from '../src/worker/pty-match.js';
 
 const KEY = 'ThisKeyIsLongerThan32Chars-0123456789ABCDEF';
 const payload = readFileSync(
@@ -41,4 +46,18 @@ run('build result + encode', () => {
       output: 'OK - multi line with perfdata|time=0.123s;1;2;0;\nlong line 1\n',
     }),
   );
+});
+run('classify an exec line (shell-quote split)', () => {
+  classifyCommandLine('/usr/lib/nagios/plugins/check_dummy 0 mgbench');
+});
+run('classify a shell line', () => {
+  classifyCommandLine('/usr/lib/nagios/plugins/check_dummy 0 mgbench | /bin/cat');
+});
+run('wantsPty (no pty_plugins)', () => {
+  wantsPty('/usr/lib/nagios/plugins/check_dummy 0 mgbench', []);
+});
+// As job-handler.ts does per job at debug=0: a child logger with the job's bindings, and one debug call.
+const logger = createLogger({ debug: 0, logfile: '/dev/null' });
+run('per-job child logger + debug() at debug=0', () => {
+  logger.child({ handle: 'H:vm:123', queue: 'service', host: 'bench-host-1', service: 'svc-1' }).debug({ type: 'service' }, 'job:start');
 });

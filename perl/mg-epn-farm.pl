@@ -1,15 +1,15 @@
 #!/usr/bin/perl
 # The Embedded Perl farm of mg-workhorse: one long-lived Perl interpreter that compiles Perl plugins once, keeps
 # them as subs, and runs each check in a forked child, several at once, for the Node worker that speaks to it
-# over stdin/stdout (src/epn/farm-protocol.ts). Code first, POD at the end.
+# over stdin/stdout (src/epn/farm-protocol.ts). This file is the loop and the protocol; compiling, the check's
+# child, the exit/caller traps, JSON and the answers' texts are in perl/lib/MgWorkhorse/. Code first, POD last.
 use strict;
 use warnings;
-use Config ();
 use Errno qw(EINTR EAGAIN);
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 use File::Spec ();
 use IO::Select ();
-use MIME::Base64 qw(encode_base64 decode_base64);
+use MIME::Base64 qw(decode_base64);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 
@@ -19,7 +19,8 @@ BEGIN {
   $LIB = File::Spec->catdir(File::Spec->catpath($vol, $dir, ''), 'lib');
   unshift @INC, $LIB;
 }
-use MgWorkhorse::FarmJson qw(decode_json_line json_str json_num);
+use MgWorkhorse::FarmJson qw(decode_json_line json_str);
+use MgWorkhorse::FarmMessages qw(result_line failure_result_line compiled_line error_line);
 use MgWorkhorse::EpnCompile ();
 use MgWorkhorse::EpnChild ();
 use MgWorkhorse::EpnTraps ();
@@ -28,8 +29,6 @@ use constant PROTOCOL_VERSION => 1;
 use constant READ_CHUNK       => 65536;
 use constant PRELOAD_TIMEOUT  => 2;    # seconds for one module to load in the parent
 use constant DEBUG => (grep { $_ eq '-v' || $_ eq '--verbose' } @ARGV) ? 1 : ($ENV{MG_EPN_FARM_DEBUG} || 0);
-
-my @SIG_NAME = split ' ', $Config::Config{sig_name};
 
 my %opt = (
   max_checks => 0, preload => [], kill_grace_ms => 2000, pipe_drain_ms => 100, parent_compile_max_ms => 1000,
@@ -118,6 +117,7 @@ sub read_requests {
   }
 }
 
+# Dispatches one request line; anything unusable gets an `error` answer.
 sub handle_request {
   my ($line) = @_;
   my ($m, $err) = decode_json_line($line);
@@ -179,9 +179,7 @@ sub start {
   elsif ($entry->{state} eq 'cached') { $mode = 'cached' }
   elsif ($entry->{state} eq 'failed') { return answer_failure($type, $m, $entry->{problem}) }
   else { $mode = 'child' }    # another check is probing it, or it compiles in each child
-  if ($type eq 'compile' && ($mode eq 'cached' || ($mode eq 'child' && $entry->{state} eq 'child'))) {
-    return emit_compiled($m->{id}, $file, 1, 0);
-  }
+  return emit_compiled($m->{id}, $file, 1, 0) if $type eq 'compile' && $mode eq 'cached';
   spawn($type, $m, $mode, $entry, $ident);
 }
 
@@ -212,12 +210,15 @@ sub spawn {
     POSIX::dup2(fileno $err_w, 2);
     close $_ for $proto_in, $proto_out, $wake_r, $wake_w, $out_r, $err_r, $ctl_r, $out_w, $err_w;
     for my $r (values %runs) { close $_ for values %{ $r->{fh} } }
-    MgWorkhorse::EpnChild::run({
-      file => $run->{file}, args => $m->{args} || [], env => $m->{env} || {},
-      entry => ($mode eq 'cached' ? $entry->{compiled} : undef), compile_only => ($type eq 'compile'),
-      ctl => $ctl_w, plugin_files => \%plugin_files,
-    });
-    POSIX::_exit(70);    # not reached
+    eval {    # the child must never unwind into the farm's loop (it would act as the farm)
+      MgWorkhorse::EpnChild::run({
+        file => $run->{file}, args => $m->{args} || [], env => $m->{env} || {},
+        entry => ($mode eq 'cached' ? $entry->{compiled} : undef), compile_only => ($type eq 'compile'),
+        ctl => $ctl_w, plugin_files => \%plugin_files,
+      });
+    };
+    print STDERR "mg-epn-farm: the check's child failed: $@";
+    POSIX::_exit(70);
   }
   close $_ for $out_w, $err_w, $ctl_w;
   setpgrp($pid, $pid);    # from this side too, so a kill(-pid) right after fork cannot miss the group
@@ -231,6 +232,7 @@ sub spawn {
   logmsg("$type $run->{id} pid $pid ($mode): $run->{file}") if DEBUG;
 }
 
+# Watches one of a child's pipes (non-blocking) in the select loop.
 sub add_stream {
   my ($run, $name, $fh) = @_;
   nonblocking($fh, 1);
@@ -240,6 +242,7 @@ sub add_stream {
   $sel->add($fh);
 }
 
+# Stops watching a pipe and closes it.
 sub close_stream {
   my ($run, $name) = @_;
   my $fh = delete $run->{fh}{$name} or return;
@@ -306,7 +309,7 @@ sub compile_report {
   return unless $run->{type} eq 'compile' && !$run->{answered};
   $run->{answered} = 1;
   my $problem = $c->{ok} ? undef
-    : { kind => 'compile', message => $c->{error}, fallback => ($c->{exit} ne '' ? 0 : $c->{fallback}) };
+    : { kind => 'compile', message => $c->{error}, fallback => ($c->{exit} ne '' ? 0 : $c->{fallback}), exited => $c->{exit} ne '' };
   emit_compiled($run->{id}, $run->{file}, $c->{ok}, $c->{ms}, $problem);
 }
 
@@ -384,6 +387,7 @@ sub run_timers {
   }
 }
 
+# Seconds until the next deadline, kill or drain timer of any run (undef: none).
 sub next_timeout {
   my $now = clock_gettime(CLOCK_MONOTONIC);
   my $next;
@@ -396,6 +400,7 @@ sub next_timeout {
   return $next > $now ? $next - $now : 0;
 }
 
+# TERM to the run's group now, KILL after the grace period.
 sub terminate {
   my ($run) = @_;
   return if $run->{terminating} || $run->{done};
@@ -419,6 +424,7 @@ sub stop_all {
   for my $run (values %runs) { terminate($run) unless $run->{exited} }
 }
 
+# Answers a run once its child is reaped and its pipes are closed.
 sub maybe_finish {
   my ($run) = @_;
   return if $run->{done} || !$run->{exited} || $run->{open} > 0;
@@ -430,62 +436,20 @@ sub maybe_finish {
   queue_preloads($run->{end}{modules}) if $opt{auto_preload} && $run->{end} && $run->{end}{modules} ne '';
 }
 
-### answers
+### answers (the texts and lines: MgWorkhorse::FarmMessages)
 sub emit_result {
   my ($run) = @_;
-  my $file = $run->{file};
-  my $st   = $run->{status};
-  my ($code, $signal) = ('null', 'null');
-  if (defined $st) {
-    if   ($st & 127) { $signal = json_str('SIG' . ($SIG_NAME[ $st & 127 ] // $st & 127)) }
-    else             { $code   = $st >> 8 }
-  }
-  my ($out, $end, $c, $problem) = ($run->{buf}{out}, $run->{end}, $run->{compile});
-  if ($run->{timed_out} && !$end) {
-    my $where = $run->{mode} ne 'cached' && !$c ? " while compiling $file" : '';
-    $problem = { kind => 'timeout', message => "timed out after $run->{timeout_ms} ms$where" };
-  } elsif ($end && $end->{kind} eq 'die') {
-    $out = with_notice($out, qq(**ePN $file: "$end->{message}".\n));
-    $problem = { kind => 'die', message => $end->{message} };
-  } elsif ($end && $end->{kind} eq 'noexit') {
-    $out = "**ePN $file: plugin did not call exit()\n" . $out;
-    $problem = { kind => 'noexit', message => 'plugin did not call exit()' };
-  } elsif ($end && $end->{kind} eq 'compile' && $c) {
-    $out = with_notice($out, qq(**ePN failed to compile $file: "$c->{error}"\n));
-    $problem = { kind => 'compile', message => $c->{error}, fallback => $c->{fallback} };
-  } elsif ($end && $end->{kind} eq 'exit-compile' && $c) {
-    $problem = { kind => 'compile', message => $c->{error}, fallback => 0 };
-  }
-  my @modules = $end && $end->{modules} ne '' ? map { (split /\t/)[0] } split /\n/, $end->{modules} : ();
-  emit(
-    sprintf '{"type":"result","id":%s,"exitCode":%s,"signal":%s,"stdout":"%s","stderr":"%s",'
-      . '"stdoutTruncated":%s,"stderrTruncated":%s,"startedAt":%s,"durationMs":%s,"compiled":%s,"compileMs":%s%s%s}',
-    $run->{id}, $code, $signal, encode_base64($out, ''), encode_base64($run->{buf}{err}, ''),
-    bool($run->{seen}{out} > $run->{max}), bool($run->{seen}{err} > $run->{max}),
-    json_num($run->{started_wall}), json_num((clock_gettime(CLOCK_MONOTONIC) - $run->{t0}) * 1000),
-    bool($run->{compiled}), json_num($run->{compile_ms} // 0), problem_json($problem),
-    @modules ? ',"newModules":[' . join(',', map { json_str($_) } sort @modules) . ']' : '');
-}
-
-# A notice after what the plugin printed, on a line of its own.
-sub with_notice {
-  my ($out, $notice) = @_;
-  return $out eq '' || substr($out, -1) eq "\n" ? $out . $notice : "$out\n$notice";
+  emit(result_line($run, (clock_gettime(CLOCK_MONOTONIC) - $run->{t0}) * 1000));
 }
 
 # A run answered without a child: a compile failure cached for this file's identity, or no such file.
 sub answer_failure {
   my ($type, $m, $p) = @_;
-  my $problem = { kind => 'compile', message => $p->{message}, fallback => $p->{fallback} };
-  return emit_compiled($m->{id}, $m->{file}, 0, 0, $problem) if $type eq 'compile';
-  my $out = qq(**ePN failed to compile $m->{file}: "$p->{message}"\n);
-  emit(
-    sprintf '{"type":"result","id":%s,"exitCode":3,"signal":null,"stdout":"%s","stderr":"",'
-      . '"stdoutTruncated":false,"stderrTruncated":false,"startedAt":%s,"durationMs":0,"compiled":false,'
-      . '"compileMs":0%s}',
-    $m->{id}, encode_base64($out, ''), json_num(Time::HiRes::time() * 1000), problem_json($problem));
+  return emit_compiled($m->{id}, $m->{file}, 0, 0, { kind => 'compile', %$p }) if $type eq 'compile';
+  emit(failure_result_line($m->{id}, $m->{file}, $p, Time::HiRes::time() * 1000));
 }
 
+# Answers a `compile` whose child ended without a compile report (timeout, crash).
 sub finish_compile {
   my ($run) = @_;
   return if $run->{answered};
@@ -495,25 +459,9 @@ sub finish_compile {
   emit_compiled($run->{id}, $run->{file}, 0, 0, $why);
 }
 
-sub emit_compiled {
-  my ($id, $file, $ok, $ms, $problem) = @_;
-  emit(sprintf '{"type":"compiled","id":%s,"file":%s,"ok":%s,"compileMs":%s%s}',
-    $id, json_str($file), bool($ok), json_num($ms), problem_json($problem));
-}
-
-sub problem_json {
-  my ($p) = @_;
-  return '' unless $p;
-  return sprintf ',"problem":{"kind":"%s","message":%s%s}', $p->{kind}, json_str($p->{message}),
-    exists $p->{fallback} ? ',"fallback":' . bool($p->{fallback}) : '';
-}
-
-sub emit_error {
-  my ($id, $message) = @_;
-  emit(sprintf '{"type":"error",%s"message":%s}', (defined $id ? qq("id":$id,) : ''), json_str($message));
-}
-
-sub bool { $_[0] ? 'true' : 'false' }
+# Queue one answer line (see MgWorkhorse::FarmMessages).
+sub emit_compiled { emit(compiled_line(@_)) }
+sub emit_error    { emit(error_line(@_)) }
 
 ### modules the checks loaded at run time get loaded here, so later children start with them
 sub queue_preloads {
@@ -526,6 +474,7 @@ sub queue_preloads {
   }
 }
 
+# Loads the queued modules into the farm, each under an alarm.
 sub run_preloads {
   while (my $key = shift @preload_queue) {
     next if exists $INC{$key};
@@ -537,6 +486,7 @@ sub run_preloads {
 ### stdout: answers are queued, then written as the pipe accepts them, so a slow reader never stalls the loop
 sub emit { $out_buf .= "$_[0]\n" }
 
+# Writes queued answers as far as stdout takes them; a write error means Node is gone.
 sub write_output {
   return unless $stdout_ok;
   while (length $out_buf) {
@@ -552,6 +502,7 @@ sub write_output {
   }
 }
 
+# Sets O_NONBLOCK on a handle.
 sub nonblocking {
   my ($fh, $fresh) = @_;
   my $flags = 0;    # a fresh pipe has no status flags to keep
@@ -559,8 +510,10 @@ sub nonblocking {
   fcntl $fh, F_SETFL, $flags | O_NONBLOCK or die "mg-epn-farm: fcntl: $!\n";
 }
 
+# One line to the farm's stderr (Node logs it).
 sub logmsg { print STDERR "mg-epn-farm[$$]: $_[0]\n" }
 
+# Reads the command line into %opt (see OPTIONS); -v is read at compile time (DEBUG).
 sub parse_options {
   my @args = @_;
   my %num = ('--max-checks' => 'max_checks', '--kill-grace-ms' => 'kill_grace_ms',
@@ -582,6 +535,7 @@ sub parse_options {
   }
 }
 
+# Says what is wrong with the command line and exits 2.
 sub usage {
   print STDERR "mg-epn-farm: $_[0]\nusage: perl mg-epn-farm.pl [--max-checks N] [--preload Mod::A,Mod::B] [-v]\n"
     . "  [--kill-grace-ms MS] [--pipe-drain-ms MS] [--parent-compile-max-ms MS] [--no-auto-preload]\n"
@@ -626,10 +580,12 @@ The cache key is the path; before every run the entry is checked against the fil
 mtime (nanoseconds) and ctime, so an edited file is compiled again and never served stale. C<"cache": false>
 compiles the plugin in the check's child for that run only.
 
-The plugin text is wrapped as C<package Embed::...; sub hndlr {> C<# line 1 "FILE"> I<text> C<}>. It is compiled
-where no pragma is in effect (no implicit C<use strict>), with C<$0> set to the plugin and C<FindBin::again()>
-called, C<@INC> local to the plugin, and the plugin's changes to C<%SIG>, C<%ENV> and the layers of the STD
-handles kept out of the farm and replayed in each child. Warnings are not fatal.
+The plugin text is wrapped as C<package Embed::...; sub hndlr {> C<# line 1 "FILE"> I<text> C<}> and compiled
+as a file: C<require> of a virtual name that an C<@INC> hook serves from memory. So no pragma of the farm is in
+effect (no implicit C<use strict>) and syntax errors read as with plain perl (C<near "...">, where a string
+eval says "at EOF"). C<$0> is the plugin and C<FindBin::again()> is called first, C<@INC> is local to the
+plugin, and the plugin's changes to C<%SIG>, C<%ENV> and the layers of the STD handles are kept out of the farm
+and replayed in each child. Warnings are not fatal.
 
 =head2 How a check runs
 
@@ -680,8 +636,9 @@ The pid is also the process group id.
    "problem":{"kind":"die","message":"boom at /p/check_foo line 3."},"newModules":["Foo/Bar.pm"]}
 
 C<exitCode> is null when the child died by a signal (C<signal> is then its name, C<"SIGTERM">). C<compiled> says
-whether this check compiled the plugin (in its child), C<compileMs> how long that took. C<problem> and
-C<newModules> are present only when there is something to say. Problems, and what they do to C<stdout>:
+whether this check compiled the plugin (in its child), C<compileMs> how long that took. C<newModules> lists the
+C<%INC> keys the check's child added (while compiling there, or at run time); the farm itself loads those found
+in its own C<@INC>. C<problem> and C<newModules> are present only when there is something to say. Problems, and what they do to C<stdout>:
 
 =over 4
 
@@ -700,8 +657,8 @@ C<**ePN FILE: plugin did not call exit()> and a newline (mod_gearman's and Icing
 The plugin does not compile: exit code 3, C<**ePN failed to compile FILE: "ERROR"> is added after anything it
 printed while compiling. C<fallback> is true when C<perl -c FILE> (with the C<#!> switches) succeeds, so
 forking the plugin is expected to work. Also for C<exit> called while compiling (in C<BEGIN> or by a C<use>d
-module): then the exit code and stdout are the plugin's, as with plain perl, C<fallback> is false and the
-message says where the exit was.
+module): then the exit code and stdout are the plugin's, as with plain perl, C<fallback> is false,
+C<exitedWhileCompiling> is true and the message says where the exit was.
 
 =item timeout
 
@@ -907,7 +864,8 @@ A run-time C<die> and "no exit" give exit code 3 and an C<**ePN> text on stdout 
 =item *
 
 C<CORE::exit>, C<POSIX::_exit> and C<exec> bypass the trap: the check ends with that process's exit status
-and output, without a C<problem>.
+and output, without a C<problem>. C<CORE::exit> runs perl's own exit, with B<every> END block of the farm,
+other plugins' too (R20, R24).
 
 =back
 

@@ -73,5 +73,12 @@ $r = $f->run(fixture('fork-exit.pl'));
 is $r->{out}, "child\nOK - child exited 7\n", 'a forked child\'s exit inside eval exits that child only';
 is $r->{exitCode}, 0, 'the check is the parent\'s';
 
+for my $round (1, 2) {
+  $r = $f->run(fixture('exec.pl'));
+  is $r->{out}, "before exec\nfrom sh\n", "exec: the program's output follows the plugin's (round $round)";
+  is $r->{exitCode}, 2, 'and its exit status is the result';
+  ok !$r->{problem}, 'without a problem';
+}
+
 is $f->close_and_wait, 0, 'farm exits 0 (plugin END blocks compiled into it do not run there)';
 done_testing;

@@ -28,6 +28,7 @@ for my $round (1, 2) {
   $r = $f->run(fixture('warn-w.pl'));
   like $r->{err}, qr/\AUse of uninitialized value \$u in concatenation .* at \Q${\ fixture('warn-w.pl')}\E line 5\.\n\z/, '#! -w turns warnings on, with the plugin\'s own line';
   is $r->{exitCode}, 0, 'and they are not fatal';
+  is $f->run(fixture('init-block.pl'))->{out}, "OK - init ran\n", "INIT blocks run before the plugin (round $round)";
   for my $p (qw(epn-plus.pl epn-minus.pl implicit.pl env-shebang.pl)) {
     is $f->run(fixture($p))->{exitCode}, 0, "$p runs (the header is Node's business)";
   }

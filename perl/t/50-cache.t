@@ -60,6 +60,12 @@ for (1, 2) {
 }
 ok !$f->run(fixture('ok.pl'))->{compiled}, 'the cached entry is still used afterwards';
 
+# compile of a plugin that exits in BEGIN (compiled in each check's child): a real answer, not a shortcut
+$f->run(fixture('begin-exit.pl'));
+my $c = $f->compile(fixture('begin-exit.pl'));
+ok !$c->{ok}, 'compile of a plugin that exits while compiling is not ok';
+like $c->{problem}{message}, qr/exit\(3\) called while compiling/, 'and says why';
+
 # a deleted file
 unlink $plugin;
 $r = $f->run($plugin);

@@ -12,11 +12,11 @@ my $f = FarmTest->start;
 my @ids = map { $f->start_run(fixture('slow.pl'), [], timeoutMs => 60000) } 1 .. 3;
 my @pgids = map { $f->wait_for($_, 'started')->{pid} } @ids;
 sleep 0.3;
-ok FarmTest::alive($_), "check $_ runs" for @pgids;
+ok FarmTest::group_alive($_), "check $_ runs" for @pgids;
 my $t0 = time;
 is $f->close_and_wait(10), 0, 'EOF on stdin: the farm exits 0';
 cmp_ok time - $t0, '<', 5, 'promptly';
-ok !kill(0, -$_), "check group $_ was killed" for @pgids;
+ok !FarmTest::group_alive($_), "check group $_ was killed" for @pgids;
 
 # --max-checks: N checks, answered, then exit 0; more runs are refused
 $f = FarmTest->start('--max-checks', 3);

@@ -6,17 +6,29 @@ use warnings;
 use Test::More;
 use lib 'perl/t/lib', 't/lib';
 use FarmTest qw(fixture);
+use POSIX ();
 use Time::HiRes qw(time);
 
 plan skip_all => 'set MG_FARM_BENCH=1 to measure (developer only)' unless $ENV{MG_FARM_BENCH};
 my $in_flight = $ENV{MG_FARM_BENCH_INFLIGHT} || 10;
 my $seconds   = $ENV{MG_FARM_BENCH_SECONDS} || 5;
 
-# checks/s through one farm for $plugin with $in_flight in flight, after $warm warm-up checks
+# CPU seconds used so far by a process and its reaped children (utime, stime, cutime, cstime)
+sub cpu_of {
+  my ($pid) = @_;
+  open my $fh, '<', "/proc/$pid/stat" or return 0;
+  my @s = split ' ', (split /\) /, scalar <$fh>, 2)[1];
+  my $sum = 0;
+  $sum += $_ for @s[ 11 .. 14 ];
+  return $sum / POSIX::sysconf(POSIX::_SC_CLK_TCK());
+}
+
+# checks/s through one farm for $plugin with $in_flight in flight, after $warm warm-up checks; and CPU ms a check
 sub farm_rate {
   my ($plugin, $args, $farm_opts, $warm) = @_;
   my $f = FarmTest->start(@$farm_opts);
   $f->run($plugin, $args) for 1 .. $warm;
+  my $cpu0 = cpu_of($f->pid);
   my $req = sub {
     my $id = shift;
     sprintf '{"type":"run","id":%d,"file":"%s","args":[%s],"env":{},"timeoutMs":30000,"maxOutputBytes":65536,"cache":true}',
@@ -33,42 +45,52 @@ sub farm_rate {
     $f->send($req->(++$id));
   }
   my $rate = $done / (time - $t0);
+  my $cpu  = cpu_of($f->pid) - $cpu0;    # the children still running are not counted: a few in $done
   $f->close_and_wait(30);
   is $bad, 0, "no failed checks ($plugin)";
-  return $rate;
+  return ($rate, 1000 * $cpu / $done);
 }
 
 # checks/s of fork+exec `perl plugin` with $in_flight at once (what the exec path would cost)
 sub exec_rate {
   my ($plugin, $args) = @_;
-  my ($done, %kids, $t0) = (0, (), time);
+  my ($done, $t0, %kids) = (0, time);
+  my @c0 = (times)[ 2, 3 ];
   my $spawn = sub {
     my $pid = fork // die;
-    if (!$pid) { open STDOUT, '>', '/dev/null'; exec $^X, $plugin, @$args; POSIX::_exit(127) }
+    if (!$pid) {
+      open STDOUT, '>', '/dev/null';
+      { no warnings 'exec'; exec $^X, $plugin, @$args; }
+      POSIX::_exit(127);
+    }
     $kids{$pid} = 1;
   };
   $spawn->() for 1 .. $in_flight;
   while (%kids) {
     my $pid = wait;
+    last if $pid < 0;
     delete $kids{$pid} or next;
     $done++;
     $spawn->() if time < $t0 + $seconds;
   }
-  return $done / (time - $t0);
+  my @c1 = (times)[ 2, 3 ];
+  return ($done / (time - $t0), 1000 * ($c1[0] - $c0[0] + $c1[1] - $c0[1]) / $done);
 }
 
+my $fmt = '%-52s %6.0f checks/s  %6.2f ms CPU a check';
+diag sprintf "$in_flight checks in flight, ${seconds} s each; load average %s", (split ' ', `cat /proc/loadavg`)[0];
 my $ok = fixture('ok.pl');
-diag sprintf 'trivial plugin, farm, %d in flight:            %6.0f checks/s', $in_flight, farm_rate($ok, [], [], 20);
-diag sprintf 'trivial plugin, fork+exec perl, %d in flight:  %6.0f checks/s', $in_flight, exec_rate($ok, []);
+diag sprintf $fmt, 'trivial plugin (ok.pl), farm', farm_rate($ok, [], [], 20);
+diag sprintf $fmt, 'trivial plugin (ok.pl), fork+exec perl', exec_rate($ok, []);
 SKIP: {
   skip 'Monitoring::Plugin not installed', 2 unless eval { require Monitoring::Plugin; 1 };
   my $mp = fixture('heavy-mp.pl');
   my @a = ('-w', '10', '-c', '20');
-  diag sprintf 'Monitoring::Plugin, farm without run-time preload: %6.0f checks/s', farm_rate($mp, \@a, ['--no-auto-preload'], 5);
-  diag sprintf 'Monitoring::Plugin, farm with run-time preload:    %6.0f checks/s', farm_rate($mp, \@a, [], 5);
-  diag sprintf 'Monitoring::Plugin, fork+exec perl:                %6.0f checks/s', exec_rate($mp, \@a);
+  diag sprintf $fmt, 'Monitoring::Plugin (heavy-mp.pl), farm, no run-time preload', farm_rate($mp, \@a, ['--no-auto-preload'], 5);
+  diag sprintf $fmt, 'Monitoring::Plugin (heavy-mp.pl), farm', farm_rate($mp, \@a, [], 5);
+  diag sprintf $fmt, 'Monitoring::Plugin (heavy-mp.pl), fork+exec perl', exec_rate($mp, \@a);
 }
 my $heavy = fixture('heavy.pl');
-diag sprintf 'core-modules plugin (heavy.pl), farm:       %6.0f checks/s', farm_rate($heavy, [], [], 5);
-diag sprintf 'core-modules plugin (heavy.pl), fork+exec:  %6.0f checks/s', exec_rate($heavy, []);
+diag sprintf $fmt, 'core modules (heavy.pl), farm', farm_rate($heavy, [], [], 5);
+diag sprintf $fmt, 'core modules (heavy.pl), fork+exec perl', exec_rate($heavy, []);
 done_testing;

@@ -85,7 +85,8 @@ export function epnIntercept(deps: EpnInterceptDeps, run: Omit<EpnRunOptions, 'c
     const env = Object.keys(command.env).length === 0 ? run.env : { ...run.env, ...command.env };
     return deps.backend.run(file, command.argv.slice(1), { ...run, env, cache: deps.settings.usePerlCache }).then((outcome) => {
       const problem = outcome.problem;
-      if (problem?.kind !== 'compile') return outcome;
+      // exit() while compiling (a plugin reporting a missing module from BEGIN): its own output and code stand.
+      if (problem?.kind !== 'compile' || problem.exitedWhileCompiling === true) return outcome;
       if (problem.fallback === true && deps.settings.epnFallbackToFork) {
         if (deps.fallbacks.firstFor(file)) {
           deps.logger.warn({ file, error: problem.message }, `epn:fallback ${file} does not compile in the EPN farm but runs under plain perl: forking it`);

@@ -62,7 +62,10 @@ export interface ReadyMessage {
   readonly perl: string;
 }
 
-/** The check's child was forked; it leads its own process group `pid` (Node kills `-pid` on timeout). */
+/**
+ * The check's child was forked; it leads its own process group `pid` (Node kills `-pid` on timeout). Optional:
+ * a run answered without a child (a cached compile failure, a missing file) gets only its `result`.
+ */
 export interface StartedMessage {
   readonly type: 'started';
   readonly id: number;
@@ -80,6 +83,11 @@ export interface EpnProblem {
   readonly message: string;
   /** For `compile`: true when `perl -c` of the plain file succeeds (the farm's wrapper is what fails). */
   readonly fallback?: boolean;
+  /**
+   * For `compile`: the plugin called `exit` while compiling (in BEGIN or a `use`), as plugins do to report a
+   * missing module. The result then holds the plugin's own output and exit code, as plain perl gives them.
+   */
+  readonly exitedWhileCompiling?: boolean;
 }
 
 /** The end of one check. `exitCode` is the plugin's `exit` value (trapped, even inside eval), as the C EPN. */
@@ -102,7 +110,7 @@ export interface ResultMessage {
   readonly compiled: boolean;
   readonly compileMs: number;
   readonly problem?: EpnProblem;
-  /** Modules the check loaded at run time (new %INC keys), so the farm or Node may preload them. */
+  /** New %INC keys of the check's child (compile or run): the farm preloads them for the next checks. */
   readonly newModules?: readonly string[];
 }
 

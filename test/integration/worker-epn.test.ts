@@ -74,6 +74,7 @@ describe('worker: embedded Perl', () => {
       compile: `${EPN}compile-error.pl`,
       evalexit: `${EPN}exit-in-eval.pl`,
       rc4: `${EPN}rc4.pl`,
+      beginexit: `${EPN}begin-exit.pl`,
     });
     assert.equal(results.find('rc', 'warning')?.returnCode, 1);
     const die = results.find('rc', 'die');
@@ -87,7 +88,10 @@ describe('worker: embedded Perl', () => {
     assert.match(compile?.output ?? '', new RegExp(`^\\*\\*ePN failed to compile ${EPN}compile-error\\.pl: ".*at ${EPN}compile-error\\.pl line \\d+`));
     assert.equal(results.find('rc', 'evalexit')?.returnCode, 2);
     assert.match(results.find('rc', 'rc4')?.output ?? '', /^CRITICAL: Return code of 4 is out of bounds/);
-    for (const s of ['warning', 'die', 'noexit', 'compile', 'evalexit', 'rc4']) assert.equal(via('rc', s), 'epn', s);
+    const beginExit = results.find('rc', 'beginexit');
+    assert.equal(beginExit?.returnCode, 3, 'exit in BEGIN keeps the plugin\'s own code');
+    assert.equal(beginExit?.output, 'UNKNOWN - missing a module\n', 'and its own output, as plain perl');
+    for (const s of ['warning', 'die', 'noexit', 'compile', 'evalexit', 'rc4', 'beginexit']) assert.equal(via('rc', s), 'epn', s);
   });
 
   test('output through syswrite, system() and a child process, and stderr, are captured', async () => {

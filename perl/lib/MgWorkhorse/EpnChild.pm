@@ -54,12 +54,15 @@ sub run {
   MgWorkhorse::EpnCompile::apply_globals($e->{globals});
   open_data($e);
   $^W = 1 if $e->{w};
-  for my $init (@{ $e->{init} }) { $init->() }
 
   my ($died, $error);
   $MgWorkhorse::EpnTraps::Phase = 'run';
-  MG_EPN_RUN: for my $once (1) {
-    $died  = !eval { $e->{handler}->(); 1 };
+  MG_EPN_RUN: for my $once (1) {    # `exit` leaves through this label (MgWorkhorse::EpnTraps)
+    $died = !eval {
+      $_->() for @{ $e->{init} };
+      $e->{handler}->();
+      1;
+    };
     $error = $@;
   }
   return finish('exit', $MgWorkhorse::EpnTraps::Exit) if defined $MgWorkhorse::EpnTraps::Exit;

@@ -235,6 +235,7 @@ sub _compile_warning {
   return;
 }
 
+# The file's bytes, or undef with $! set.
 sub _read {
   my ($file) = @_;
   open my $fh, '<:raw', $file or return undef;
@@ -257,6 +258,7 @@ sub _hide_plugin_modules {
   return \%hidden;
 }
 
+# How many INIT blocks perl holds now.
 sub _init_count {
   my $av = B::init_av();
   return $av->isa('B::AV') ? scalar(my @a = $av->ARRAY) : 0;
@@ -310,6 +312,7 @@ sub _globals_delta {
   return \%d;
 }
 
+# Whether two %SIG / %ENV values are the same (code refs by identity).
 sub _same {
   my ($a, $b) = @_;
   return !defined $b if !defined $a;
@@ -317,6 +320,7 @@ sub _same {
   return ref $a || ref $b ? (ref $a && ref $b && $a == $b) : $a eq $b;
 }
 
+# The glob of STDIN, STDOUT or STDERR by name.
 sub _fh { no strict 'refs'; return \*{"main::$_[0]"} }
 
 # Puts the state a compile changed back as it was (the parent must not keep a plugin's %SIG, %ENV or layers).
@@ -351,6 +355,7 @@ sub apply_globals {
   return;
 }
 
+# Sets $| of a STD handle.
 sub _autoflush {
   my ($h, $on) = @_;
   my $old = select _fh($h);

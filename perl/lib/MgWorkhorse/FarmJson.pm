@@ -25,6 +25,7 @@ sub decode_json_line {
   return (undef, $err);
 }
 
+# One JSON value at pos() of $$r.
 sub _value {
   my ($r) = @_;
   $$r =~ /\G[ \t\r\n]*/gc;

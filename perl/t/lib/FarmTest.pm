@@ -156,6 +156,18 @@ sub DESTROY {
   waitpid $self->{pid}, 0;
 }
 
+# Whether any live (not zombie) process is in process group $pgid.
+sub group_alive {
+  my ($pgid) = @_;
+  for my $stat (glob '/proc/[0-9]*/stat') {
+    open my $fh, '<', $stat or next;
+    my $line = <$fh> // next;
+    my ($state, undef, $pgrp) = (split ' ', (split /\) /, $line, 2)[1])[0 .. 2];
+    return 1 if $pgrp == $pgid && $state ne 'Z';
+  }
+  return 0;
+}
+
 # Whether a process exists (and is not a zombie).
 sub alive {
   my ($pid) = @_;

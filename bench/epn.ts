@@ -1,0 +1,727 @@
+// Embedded Perl end to end: a real gearmand, N encrypted service jobs queued first (as bench/throughput.ts does),
+// the BUILT worker `node dist/cli/worker.js` started on them, and the clock runs until N results are back in
+// check_results. Each plugin runs once through the Perl farm (EPN) and once forked (enable_embedded_perl=no, the
+// same plugin) in the same invocation, at max-worker 20; every run gets a fresh gearmand and a fresh worker, a
+// time limit, and is stopped after. Where the CPU goes (node, the farm processes, the plugin processes they fork,
+// the spawn helper, gearmand, this script) is read from /proc/<pid>/stat (utime+stime) at the first and the last
+// result, per check.
+//
+// Run: npx tsx bench/epn.ts [--quick] [options]     (a script, not a test; figures depend on the machine)
+//   --quick            N / 3 (1000 EPN, 333 forked trivial/check_file_age, 100 forked heavy), 60 s per run
+//   --only=REGEX       only runs whose label (e.g. "trivial epn p2", "heavy fork") matches
+//   --limit=S          time limit per run in seconds (default 180, 60 with --quick)
+//   --no-p3            skip the trivial plugin at epn_processes=3
+//   --no-wait          do not wait for bench/throughput to finish (by default: checked every 20 s, at most 15 min)
+//   --build / --no-build   force / skip `npm run build` (default: build when a src/ file is newer than dist/)
+//
+// The worker runs from a private copy of dist/ + perl/ (and of the two bench plugins), so a concurrent rebuild or
+// edit by someone else cannot change the code under measurement half-way.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { GearmanClient } from '../src/gearman/client.js';
+import { GearmanWorker } from '../src/gearman/worker.js';
+import { PayloadCodec } from '../src/job/crypto.js';
+import { buildJobText } from '../src/job/job-text.js';
+import { parseResultText } from '../src/job/result-text.js';
+import { startGearmand, type Gearmand } from '../test/helpers/gearmand.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const KEY = 'mg-workhorse-bench-epn-shared-secret';
+const MAX_WORKER = 20;
+const SUBMIT_BATCH = 500;
+const SAMPLE_MS = 100;
+const QUIET_BUSY_PCT = 30;
+const CHECK_FILE_AGE = '/usr/lib/nagios/plugins/check_file_age';
+
+type PluginName = 'trivial' | 'heavy' | 'check_file_age';
+type Mode = 'epn' | 'fork';
+
+interface PluginDef {
+  /** The command line; {DIR} is the private copy's folder. */
+  line: string;
+  /** What a good result's output starts with. */
+  ok: RegExp;
+  /** Worker options that send it to the farm (with the mode 'epn'). */
+  epnArgs: string[];
+  describe: string;
+}
+
+const PLUGINS: Record<PluginName, PluginDef> = {
+  trivial: { line: '{DIR}/plugins/ok.pl', ok: /^OK - fine/, epnArgs: [], describe: 'fixtures/epn/ok.pl (`# nagios: +epn`, prints OK, exit 0)' },
+  heavy: {
+    line: '{DIR}/plugins/check_heavy.pl -w 10 -c 20',
+    ok: /^HEAVY OK - value is 5/,
+    epnArgs: [],
+    describe: 'bench/plugins/check_heavy.pl (`+epn`; Getopt::Long, POSIX, Data::Dumper, Storable, File::Temp, IO::Socket::INET, Monitoring::Plugin object + getopts + plugin_exit)',
+  },
+  check_file_age: {
+    line: `${CHECK_FILE_AGE} -f /etc/hostname -w 2000000000 -c 2000000000`,
+    ok: /^FILE_AGE OK: \/etc\/hostname/,
+    epnArgs: ['use_embedded_perl_implicitly=yes'],
+    describe: `Debian's ${CHECK_FILE_AGE} -f /etc/hostname -w 2000000000 -c 2000000000 (no epn header: use_embedded_perl_implicitly=yes for EPN)`,
+  },
+};
+
+/** The C worker's EPN on this machine, and the targets. */
+const TARGETS = { trivial: 2300, check_file_age: 1250, heavyFactor: 20 } as const;
+const C_WORKER = { trivial: 1150, check_file_age: 620 } as const;
+
+// ---------------------------------------------------------------------------------------------------- options
+
+interface Options {
+  quick: boolean;
+  only: RegExp | undefined;
+  limitS: number;
+  p3: boolean;
+  wait: boolean;
+  build: 'auto' | 'yes' | 'no';
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, wait: true, build: 'auto' };
+  let limitGiven = false;
+  for (const arg of argv) {
+    const eq = arg.indexOf('=');
+    const [k, v] = eq < 0 ? [arg, ''] : [arg.slice(0, eq), arg.slice(eq + 1)];
+    if (k === '--quick') o.quick = true;
+    else if (k === '--only') o.only = new RegExp(v);
+    else if (k === '--limit' && Number(v) > 0) [o.limitS, limitGiven] = [Number(v), true];
+    else if (k === '--no-p3') o.p3 = false;
+    else if (k === '--no-wait') o.wait = false;
+    else if (k === '--build') o.build = 'yes';
+    else if (k === '--no-build') o.build = 'no';
+    else throw new Error(`unknown argument "${arg}" (see the head of bench/epn.ts)`);
+  }
+  if (o.quick && !limitGiven) o.limitS = 60;
+  return o;
+}
+
+interface Variant {
+  plugin: PluginName;
+  mode: Mode;
+  /** epn_processes (only meaningful for 'epn'). */
+  procs: number;
+  n: number;
+}
+
+const label = (v: Variant): string => `${v.plugin} ${v.mode}${v.mode === 'epn' ? ` p${v.procs}` : ''}`;
+
+function variants(o: Options): Variant[] {
+  const scale = (n: number): number => (o.quick ? Math.round(n / 3) : n);
+  const out: Variant[] = [
+    { plugin: 'trivial', mode: 'epn', procs: 2, n: scale(3000) },
+    { plugin: 'trivial', mode: 'fork', procs: 2, n: scale(1000) },
+    { plugin: 'heavy', mode: 'epn', procs: 2, n: scale(3000) },
+    { plugin: 'heavy', mode: 'fork', procs: 2, n: scale(300) },
+    { plugin: 'check_file_age', mode: 'epn', procs: 2, n: scale(3000) },
+    { plugin: 'check_file_age', mode: 'fork', procs: 2, n: scale(1000) },
+  ];
+  if (o.p3) out.push({ plugin: 'trivial', mode: 'epn', procs: 3, n: scale(3000) });
+  return out.filter((v) => o.only === undefined || o.only.test(label(v)));
+}
+
+// ---------------------------------------------------------------------------------------------------- /proc
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const CORES = os.availableParallelism();
+
+interface Cpu {
+  /** utime + stime, ms. */
+  self: number;
+  /** cutime + cstime (reaped children), ms. */
+  children: number;
+}
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return [s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ...s.slice(s.lastIndexOf(')') + 2).split(' ')];
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuOf(pid: number | undefined): Cpu | undefined {
+  const f = pid === undefined ? undefined : statFields(pid);
+  if (f === undefined) return undefined;
+  const t = (i: number): number => (Number(f[i - 2]) * 1000) / CLK_TCK; // man proc: field i (1-based)
+  return { self: t(14) + t(15), children: t(16) + t(17) };
+}
+
+function alive(pid: number): boolean {
+  const f = statFields(pid);
+  return f !== undefined && f[1] !== 'Z' && f[1] !== 'X';
+}
+
+/** Direct children of pid, from /proc/<pid>/task/<tid>/children (every thread: libuv may fork from any). */
+function childPids(pid: number): number[] {
+  const out = new Set<number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').trim().split(/\s+/)) if (c !== '') out.add(Number(c));
+      } catch {
+        // thread gone
+      }
+    }
+  } catch {
+    // process gone
+  }
+  return [...out];
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const v = (readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const nowS = (): number => (performance.timeOrigin + performance.now()) / 1000;
+
+async function busyPct(ms: number): Promise<number> {
+  const a = machineTicks();
+  await sleep(ms);
+  const b = machineTicks();
+  return b.total === a.total ? 0 : (100 * (b.busy - a.busy)) / (b.total - a.total);
+}
+
+/** Waits up to maxS for a 1 s sample under QUIET_BUSY_PCT; returns the last sample. */
+async function waitQuiet(maxS: number): Promise<number> {
+  const end = Date.now() + maxS * 1000;
+  let pct = await busyPct(1000);
+  while (pct >= QUIET_BUSY_PCT && Date.now() < end) pct = await busyPct(1000);
+  return pct;
+}
+
+/** The other engineer's benchmark: wait until `pgrep -f bench/throughput` finds nothing (every 20 s, at most 15 min). */
+async function waitForThroughputBench(maxS: number): Promise<string> {
+  const end = Date.now() + maxS * 1000;
+  let waited = 0;
+  for (;;) {
+    const r = spawnSync('pgrep', ['-f', 'bench/throughput'], { encoding: 'utf8' });
+    const pids = r.stdout.trim();
+    if (pids === '') return waited === 0 ? 'bench/throughput not running' : `waited ${waited} s for bench/throughput to finish`;
+    if (Date.now() >= end) return `bench/throughput STILL RUNNING after ${waited} s (pids ${pids.replace(/\s+/g, ',')}): measuring anyway`;
+    if (waited === 0) console.log(`waiting for bench/throughput (pids ${pids.replace(/\s+/g, ',')}) to finish, checking every 20 s for at most ${maxS} s`);
+    await sleep(20_000);
+    waited += 20;
+  }
+}
+
+/** Everything this script started (pids, gearmand ports), for the leftover check at the end. */
+const started = { pids: new Set<number>(), ports: new Set<number>() };
+
+// ---------------------------------------------------------------------------------------------------- CPU tracking
+
+type Role = 'farm' | 'helper' | 'other';
+
+interface Tracked {
+  role: Role;
+  /** At the first result (undefined: born after it, counts from 0). */
+  base: Cpu | undefined;
+  /** Latest read while alive. */
+  last: Cpu;
+  /** First seen after the first result: counts from 0. */
+  bornInWindow: boolean;
+}
+
+/**
+ * Samples the worker's direct children every SAMPLE_MS: the farm processes (perl mg-epn-farm.pl; replaced after
+ * epn_max_checks_per_process checks, so several per run) and the spawn helper. A process that exits between two
+ * samples loses at most SAMPLE_MS of its CPU from the figures (the worker's cutime has it; shown as a check).
+ */
+class ChildTracker {
+  readonly #workerPid: number;
+  readonly #procs = new Map<number, Tracked>();
+  #timer: NodeJS.Timeout | undefined;
+  #marked = false;
+
+  constructor(workerPid: number) {
+    this.#workerPid = workerPid;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), SAMPLE_MS);
+  }
+
+  sample(): void {
+    const live = new Set(childPids(this.#workerPid));
+    for (const pid of live) {
+      let t = this.#procs.get(pid);
+      const cpu = cpuOf(pid);
+      if (cpu === undefined) continue;
+      if (t === undefined) {
+        const cmd = cmdline(pid);
+        const role: Role = cmd.includes('mg-epn-farm') ? 'farm' : cmd.includes('mg-spawner') ? 'helper' : 'other';
+        t = { role, base: undefined, last: cpu, bornInWindow: this.#marked };
+        this.#procs.set(pid, t);
+        started.pids.add(pid);
+      }
+      t.last = cpu;
+    }
+  }
+
+  /** At the first result: the baseline of every live child. */
+  markStart(): void {
+    this.sample();
+    this.#marked = true;
+    for (const [pid, t] of this.#procs) if (alive(pid)) t.base = { ...t.last };
+  }
+
+  /** At the last result: CPU per role over the window (ms), and how many farm processes took part. */
+  markEnd(): { farm: Cpu; helper: Cpu; other: Cpu; farmPids: number; farmRecycled: number } {
+    this.sample();
+    const sum = { farm: { self: 0, children: 0 }, helper: { self: 0, children: 0 }, other: { self: 0, children: 0 } };
+    let farmPids = 0;
+    let farmRecycled = 0;
+    for (const [pid, t] of this.#procs) {
+      if (t.base === undefined && !t.bornInWindow) continue; // gone before the window
+      const base = t.base ?? { self: 0, children: 0 };
+      sum[t.role].self += t.last.self - base.self;
+      sum[t.role].children += t.last.children - base.children;
+      if (t.role === 'farm') {
+        farmPids++;
+        if (!alive(pid)) farmRecycled++;
+      }
+    }
+    return { ...sum, farmPids, farmRecycled };
+  }
+
+  /** Every child pid seen (for the stop check). */
+  pids(): number[] {
+    return [...this.#procs.keys()];
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------- build
+
+function newestMtime(dir: string, ext: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith(ext)) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuilt(mode: Options['build']): string {
+  const cli = join(ROOT, 'dist/cli/worker.js');
+  const stale = !existsSync(cli) || newestMtime(join(ROOT, 'src'), '.ts') > statSync(cli).mtimeMs;
+  if (mode === 'no' || (mode === 'auto' && !stale)) {
+    if (!existsSync(cli)) throw new Error('dist/cli/worker.js is missing: run `npm run build` (or drop --no-build)');
+    return stale ? 'dist/ is OLDER than src/ but --no-build was given' : 'dist/ is up to date';
+  }
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
+  return mode === 'yes' ? 'built (forced)' : 'dist/ was older than src/: built';
+}
+
+/** A private copy of dist/, perl/, package.json and the two bench plugins, with a node_modules link. */
+function snapshot(): { dir: string; cli: string; remove: () => void } {
+  const dir = mkdtempSync(join(os.tmpdir(), 'mg-bench-epn-'));
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'perl'), join(dir, 'perl'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  mkdirSync(join(dir, 'plugins'));
+  cpSync(join(ROOT, 'fixtures/epn/ok.pl'), join(dir, 'plugins/ok.pl'));
+  cpSync(join(ROOT, 'bench/plugins/check_heavy.pl'), join(dir, 'plugins/check_heavy.pl'));
+  for (const f of ['ok.pl', 'check_heavy.pl']) chmodSync(join(dir, 'plugins', f), 0o755);
+  return { dir, cli: join(dir, 'dist/cli/worker.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const commandLine = (p: PluginName, dir: string): string => PLUGINS[p].line.replace('{DIR}', dir);
+
+function modeArgs(v: Variant): string[] {
+  return v.mode === 'fork' ? ['enable_embedded_perl=no'] : ['enable_embedded_perl=yes', `epn_processes=${v.procs}`, ...PLUGINS[v.plugin].epnArgs];
+}
+
+/** Proves, with `testcmd --explain`, that each plugin runs via epn with the EPN options and via exec without. */
+function precheck(cli: string, dir: string): string[] {
+  const notes: string[] = [];
+  for (const p of Object.keys(PLUGINS) as PluginName[]) {
+    for (const mode of ['epn', 'fork'] as const) {
+      const r = spawnSync(process.execPath, [cli, ...modeArgs({ plugin: p, mode, procs: 1, n: 0 }), 'testcmd', '--explain', commandLine(p, dir)], { encoding: 'utf8', timeout: 30_000 });
+      const ran = /^explain: ran via (\S+)/m.exec(r.stderr)?.[1];
+      const want = mode === 'epn' ? 'epn' : 'exec';
+      if (r.status !== 0 || ran !== want || !PLUGINS[p].ok.test(r.stdout)) {
+        throw new Error(`precheck ${p} ${mode}: expected "ran via ${want}", rc 0 and ${PLUGINS[p].ok}; got rc ${r.status}, ran via ${ran}, stdout ${JSON.stringify(r.stdout.slice(0, 200))}`);
+      }
+      notes.push(`${p} ${mode}: ran via ${ran}`);
+    }
+  }
+  return notes;
+}
+
+// ---------------------------------------------------------------------------------------------------- one run
+
+interface RunFigures {
+  variant: Variant;
+  error?: string;
+  warnings: string[];
+  /** N / (Nth result in − earliest start_time): the steady rate without the worker's start. */
+  rate: number;
+  /** Nth result in − worker spawned, s. */
+  wallS: number;
+  p50: number;
+  p99: number;
+  maxDur: number;
+  /** sum(durations) / window: checks in flight on average. */
+  inFlight: number;
+  queueS: number;
+  /** CPU µs per check over the window (first → last result). */
+  cpu: { node: number; farm: number; farmKids: number; helper: number; helperKids: number; nodeKids: number; gearmand: number; bench: number };
+  farmPids: number;
+  farmRecycled: number;
+  busyPct: number;
+  othersPct: number;
+  preBusyPct: number;
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  return sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
+}
+
+async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusyPct: number): Promise<RunFigures> {
+  const deadline = Date.now() + o.limitS * 1000;
+  const codec = new PayloadCodec({ encryption: true, key: KEY });
+  const line = commandLine(v.plugin, dir);
+  const okRe = PLUGINS[v.plugin].ok;
+  const starts = new Float64Array(v.n);
+  const durs = new Float64Array(v.n);
+  const seen = new Uint8Array(v.n);
+  const got = { n: 0, bad: 0, dup: 0, lastAt: 0 };
+  const nan = NaN;
+  const f: RunFigures = {
+    variant: v, warnings: [], rate: nan, wallS: nan, p50: nan, p99: nan, maxDur: nan, inFlight: nan, queueS: nan,
+    cpu: { node: nan, farm: nan, farmKids: nan, helper: nan, helperKids: nan, nodeKids: nan, gearmand: nan, bench: nan },
+    farmPids: 0, farmRecycled: 0, busyPct: nan, othersPct: nan, preBusyPct,
+  };
+  let gearmand: Gearmand | undefined;
+  let collector: GearmanWorker | undefined;
+  let proc: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let tracker: ChildTracker | undefined;
+  let limitTimer: NodeJS.Timeout | undefined;
+  let out = '';
+  try {
+    gearmand = await startGearmand({ threads: 1 });
+    if (gearmand.pid !== undefined) started.pids.add(gearmand.pid);
+    started.ports.add(gearmand.port);
+    const gPid = gearmand.pid;
+
+    // The N jobs are queued before the worker exists, as a core with a backlog would have them.
+    const q0 = performance.now();
+    const client = new GearmanClient({ servers: [gearmand.address] });
+    try {
+      await client.submitBackground('mgbench_connect', 'x');
+      for (let i = 0; i < v.n; i += SUBMIT_BATCH) {
+        const batch: Promise<unknown>[] = [];
+        for (let k = i; k < Math.min(v.n, i + SUBMIT_BATCH); k++) {
+          const text = buildJobText({ type: 'service', resultQueue: 'check_results', hostName: `bench-host-${k % 100}`, serviceDescription: `svc-${k}`, coreTime: Date.now() / 1000, timeout: 60, commandLine: line });
+          batch.push(client.submitBackground('service', codec.encode(text), { priority: 'normal' }));
+        }
+        await Promise.all(batch);
+      }
+    } finally {
+      await client.close({ timeoutMs: 2000 });
+    }
+    f.queueS = (performance.now() - q0) / 1000;
+
+    interface Snap { worker: Cpu; gearmand: Cpu; benchMs: number; machine: { busy: number; total: number }; t: number }
+    const snap = (): Snap => {
+      const u = process.cpuUsage();
+      const zero = { self: 0, children: 0 };
+      return { worker: cpuOf(proc?.pid) ?? zero, gearmand: cpuOf(gPid) ?? zero, benchMs: (u.user + u.system) / 1000, machine: machineTicks(), t: nowS() };
+    };
+    let first: Snap | undefined;
+    let last: Snap | undefined;
+    let roles: ReturnType<ChildTracker['markEnd']> | undefined;
+    let allIn!: () => void;
+    const allInP = new Promise<void>((r) => (allIn = r));
+    collector = new GearmanWorker({
+      servers: [gearmand.address],
+      functions: ['check_results'],
+      maxJobs: 50,
+      handler: (job) => {
+        const arrived = nowS();
+        const r = parseResultText(codec.decode(job.payload));
+        const k = Number(r.serviceDescription?.slice('svc-'.length));
+        if (!Number.isInteger(k) || k < 0 || k >= v.n) return void got.bad++;
+        if (seen[k] === 1) return void got.dup++;
+        seen[k] = 1;
+        if (r.returnCode !== 0 || !okRe.test(r.output)) {
+          if (got.bad++ < 3) f.warnings.push(`bad result rc=${r.returnCode}: ${r.output.slice(0, 200)}`);
+        }
+        starts[got.n] = r.startTime ?? NaN;
+        durs[got.n] = ((r.finishTime ?? NaN) - (r.startTime ?? NaN)) * 1000;
+        got.n++;
+        if (got.n === 1) {
+          tracker?.markStart();
+          first = snap();
+        }
+        if (got.n === v.n) {
+          got.lastAt = arrived;
+          roles = tracker?.markEnd();
+          last = snap();
+          allIn();
+        }
+      },
+    });
+    collector.start();
+
+    const args = [`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'identifier=mgbench-epn', 'services=yes', `max-worker=${MAX_WORKER}`, 'debug=0', ...modeArgs(v)];
+    const spawnedAt = nowS();
+    const p = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    proc = p;
+    if (p.pid !== undefined) started.pids.add(p.pid);
+    const keep = (d: Buffer): void => void (out = (out + d.toString()).slice(-65536));
+    p.stdout.on('data', keep);
+    p.stderr.on('data', keep);
+    exited = new Promise<void>((r) => p.once('exit', () => r()));
+    if (p.pid !== undefined) tracker = new ChildTracker(p.pid);
+
+    const limit = new Promise<'timeout'>((r) => (limitTimer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now()))));
+    const outcome = await Promise.race([allInP.then(() => 'ok' as const), exited.then(() => 'exited' as const), limit]);
+    if (got.bad > 0 || got.dup > 0) f.warnings.push(`${got.bad} bad, ${got.dup} duplicate results`);
+    if (outcome !== 'ok') {
+      f.error = outcome === 'timeout' ? `TIME LIMIT (${o.limitS} s): ${got.n}/${v.n} results` : `worker exited (${p.exitCode ?? p.signalCode}) after ${got.n}/${v.n} results`;
+      return f;
+    }
+    if (got.bad > 0) f.error = `${got.bad} bad results`;
+
+    let minStart = Infinity;
+    for (const s of starts) minStart = Math.min(minStart, s);
+    const window = got.lastAt - minStart;
+    f.rate = v.n / window;
+    f.wallS = got.lastAt - spawnedAt;
+    const sorted = durs.slice().sort();
+    f.p50 = percentile(sorted, 0.5);
+    f.p99 = percentile(sorted, 0.99);
+    f.maxDur = sorted[sorted.length - 1] as number;
+    f.inFlight = sorted.reduce((a, b) => a + b, 0) / 1000 / window;
+    if (first !== undefined && last !== undefined && roles !== undefined) {
+      const per = (ms: number): number => (1000 * ms) / Math.max(1, v.n - 1);
+      f.cpu = {
+        node: per(last.worker.self - first.worker.self),
+        nodeKids: per(last.worker.children - first.worker.children),
+        farm: per(roles.farm.self),
+        farmKids: per(roles.farm.children),
+        helper: per(roles.helper.self),
+        helperKids: per(roles.helper.children),
+        gearmand: per(last.gearmand.self - first.gearmand.self),
+        bench: per(last.benchMs - first.benchMs),
+      };
+      f.farmPids = roles.farmPids;
+      f.farmRecycled = roles.farmRecycled;
+      const dt = last.machine.total - first.machine.total;
+      f.busyPct = dt === 0 ? NaN : (100 * (last.machine.busy - first.machine.busy)) / dt;
+      const c = f.cpu;
+      // nodeKids holds the recycled farms' whole lives (already in farm/farmKids up to SAMPLE_MS): not added.
+      const oursMs = ((c.node + c.farm + c.farmKids + c.helper + c.helperKids + c.gearmand + c.bench) / 1000) * Math.max(1, v.n - 1);
+      f.othersPct = f.busyPct - (100 * oursMs) / ((last.t - first.t) * 1000 * CORES);
+    }
+    return f;
+  } catch (err) {
+    f.error = `failed: ${err instanceof Error ? err.message : String(err)}`;
+    return f;
+  } finally {
+    clearTimeout(limitTimer);
+    tracker?.stop();
+    await stopWorker(proc, exited, tracker?.pids() ?? [], f);
+    const bad = out.split('\n').filter((l) => /"level":(4|5|6)\d/.test(l));
+    for (const l of bad.slice(0, 3)) f.warnings.push(`worker: ${l.slice(0, 300)}`);
+    if (bad.length > 3) f.warnings.push(`worker: ... ${bad.length - 3} more warn/error lines`);
+    await collector?.close({ timeoutMs: 1000 }).catch(() => undefined);
+    await gearmand?.stop().catch(() => undefined);
+  }
+}
+
+/** SIGTERM (graceful), SIGKILL after 10 s; then makes sure the farm processes and the helper went with it. */
+async function stopWorker(p: ChildProcess | undefined, exited: Promise<void>, children: number[], f: RunFigures): Promise<void> {
+  if (p?.pid === undefined) return;
+  if (p.exitCode === null && p.signalCode === null) {
+    p.kill('SIGTERM');
+    let t: NodeJS.Timeout | undefined;
+    const killed = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (t = setTimeout(() => r(true), 10_000)))]);
+    clearTimeout(t);
+    if (killed) {
+      f.warnings.push('worker did not stop within 10 s of SIGTERM: SIGKILLed');
+      p.kill('SIGKILL');
+      await exited;
+    }
+  }
+  if (p.exitCode !== 0 && f.error === undefined) f.warnings.push(`worker exit: ${p.exitCode ?? p.signalCode}`);
+  const end = Date.now() + 3000;
+  while (children.some(alive) && Date.now() < end) await sleep(20);
+  for (const pid of children.filter(alive)) {
+    f.warnings.push(`child ${pid} (${cmdline(pid).slice(0, 80)}) outlived the worker: SIGKILLed`);
+    process.kill(pid, 'SIGKILL');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------- report
+
+function machineLines(): string[] {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown';
+  const mhz = /^cpu MHz\s*:\s*(.*)$/m.exec(cpuinfo)?.[1];
+  const perl = spawnSync('perl', ['-e', 'print $^V'], { encoding: 'utf8' }).stdout.trim();
+  const mp = spawnSync('perl', ['-MMonitoring::Plugin', '-e', 'print $Monitoring::Plugin::VERSION'], { encoding: 'utf8' }).stdout.trim();
+  const gearmand = spawnSync('/usr/sbin/gearmand', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? '?';
+  const git = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'perl'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return [
+    `date:    ${new Date().toISOString()}`,
+    `cpu:     ${model}${mhz ? ` (${Math.round(Number(mhz))} MHz)` : ''}, ${CORES} cores`,
+    `ram:     ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `kernel:  ${os.type()} ${os.release()} ${os.arch()}`,
+    `node:    ${process.version}; perl ${perl}; Monitoring::Plugin ${mp || '?'}; ${gearmand}`,
+    `source:  git ${git}${dirty ? ' + uncommitted changes in src/ or perl/' : ''}`,
+    `load:    ${readFileSync('/proc/loadavg', 'utf8').trim()} (1/5/15 min) at the start`,
+  ];
+}
+
+const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
+
+function targetCell(f: RunFigures, all: RunFigures[]): string {
+  const v = f.variant;
+  if (v.mode !== 'epn') return '';
+  if (!Number.isFinite(f.rate)) return 'no figure';
+  if (v.plugin === 'heavy') {
+    const fork = all.find((x) => x.variant.plugin === 'heavy' && x.variant.mode === 'fork');
+    if (fork === undefined || !Number.isFinite(fork.rate)) return `>= ${TARGETS.heavyFactor}× fork: no fork figure`;
+    const factor = f.rate / fork.rate;
+    return `>= ${TARGETS.heavyFactor}× fork: ${factor >= TARGETS.heavyFactor ? 'met' : 'MISSED'} (${factor.toFixed(1)}×)`;
+  }
+  const target = TARGETS[v.plugin];
+  return `>= ${target}/s (C ~${C_WORKER[v.plugin]}/s): ${f.rate >= target ? 'met' : 'MISSED'} (${pct((100 * (f.rate - target)) / target)})`;
+}
+
+function table(rows: RunFigures[]): string[] {
+  const head = ['plugin', 'mode', 'epn_processes', 'max-worker', 'N', 'checks/s', 'wall s', 'p50 ms', 'p99 ms', 'mean in flight', 'target'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(plugin|mode|target)$/.test(h) ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const f of rows) {
+    const v = f.variant;
+    lines.push(
+      `| ${[
+        v.plugin, v.mode, v.mode === 'epn' ? String(v.procs) : '-', String(MAX_WORKER), String(v.n),
+        f.error === undefined ? fmt(f.rate) : `**${f.error}**`, fmt(f.wallS, 2), fmt(f.p50, 2), fmt(f.p99, 2), fmt(f.inFlight, 1), targetCell(f, rows),
+      ].join(' | ')} |`,
+    );
+  }
+  return lines;
+}
+
+function cpuTable(rows: RunFigures[]): string[] {
+  const head = ['run', 'node µs/chk', 'farm perl µs/chk', 'farm children µs/chk', 'helper µs/chk', 'helper children µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'farm pids (recycled)', 'busy %', 'others %'];
+  const lines = [`| ${head.join(' | ')} |`, `| --- |${head.slice(1).map(() => ' ---: ').join('|')}|`];
+  for (const f of rows) {
+    const c = f.cpu;
+    const sum = c.node + c.farm + c.farmKids + c.helper + c.helperKids + c.gearmand + c.bench;
+    lines.push(`| ${[label(f.variant), fmt(c.node), fmt(c.farm), fmt(c.farmKids), fmt(c.helper), fmt(c.helperKids), fmt(c.gearmand), fmt(c.bench), fmt(sum), `${f.farmPids} (${f.farmRecycled})`, fmt(f.busyPct), fmt(f.othersPct)].join(' | ')} |`);
+  }
+  return lines;
+}
+
+const LEGEND = [
+  '- checks/s: N / (arrival of the Nth result in check_results − the earliest start_time among the results): without the',
+  '  worker\'s own start. wall s: Nth result − worker spawned (with node start, farm start, first compile).',
+  '- p50/p99: finish_time − start_time of the results (the plugin run as the worker times it; for EPN the farm\'s timing',
+  '  of the forked check child). mean in flight: sum of those durations / window (the concurrency actually used;',
+  `  max-worker=${MAX_WORKER} is the cap).`,
+  '- CPU µs/chk: utime+stime from /proc/<pid>/stat between the first and the Nth result, per check. node = the worker',
+  '  process (all threads); farm perl = the mg-epn-farm.pl processes themselves (every one seen, recycled ones too);',
+  '  farm children = the per-check children they fork and reap (the plugin run); helper = the Perl spawn helper;',
+  '  helper children = the forked plugins; bench = this script (job reader + decoder, where the NEB would be).',
+  '- busy %: of all cores, /proc/stat; others % = busy − ours (load from other processes during the run).',
+];
+
+// ---------------------------------------------------------------------------------------------------- main
+
+function leftovers(dir: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid,ppid,stat,args'], { encoding: 'utf8' }).stdout.split('\n').slice(1);
+  return ps
+    .filter((l) => {
+      const [pid, , stat] = l.trim().split(/\s+/);
+      if (l.includes('ps -eo')) return false;
+      if (stat?.startsWith('Z') === false && started.pids.has(Number(pid)) && Number(pid) !== process.pid) return true;
+      if (l.includes(dir)) return true;
+      return [...started.ports].some((port) => l.includes('gearmand') && l.includes(`--port=${port} `));
+    })
+    .map((l) => l.trim());
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const list = variants(o);
+  console.log('# mg-workhorse EPN bench\n');
+  const waitNote = o.wait ? await waitForThroughputBench(15 * 60) : 'not waiting for bench/throughput (--no-wait)';
+  for (const l of machineLines()) console.log(l);
+  console.log(`build:   ${ensureBuilt(o.build)}`);
+  console.log(`others:  ${waitNote}`);
+  const snap = snapshot();
+  try {
+    for (const n of precheck(snap.cli, snap.dir)) console.log(`check:   ${n}`);
+    for (const [p, d] of Object.entries(PLUGINS)) console.log(`plugin:  ${p} = ${d.describe}`);
+    console.log(`worker:  node dist/cli/worker.js server=127.0.0.1:PORT key=… services=yes max-worker=${MAX_WORKER} debug=0 +`);
+    console.log('         epn: enable_embedded_perl=yes epn_processes=P (check_file_age: + use_embedded_perl_implicitly=yes); fork: enable_embedded_perl=no');
+    console.log(`runs:    ${list.length}; each: fresh gearmand (--threads=1) + fresh worker, N jobs queued first, ${o.limitS} s limit, quiet wait ≤ 20 s (< ${QUIET_BUSY_PCT} % busy)`);
+    console.log(`command: npx tsx bench/epn.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
+    console.log('');
+    const rows: RunFigures[] = [];
+    const t0 = Date.now();
+    for (const v of list) {
+      if (o.wait) {
+        const w = await waitForThroughputBench(15 * 60);
+        if (w !== 'bench/throughput not running') console.log(`  (${w})`);
+      }
+      const pre = await waitQuiet(20);
+      const f = await runOnce(v, snap.cli, snap.dir, o, pre);
+      rows.push(f);
+      const c = f.cpu;
+      console.log(
+        `  ${label(v).padEnd(22)} N=${String(v.n).padEnd(5)} ${f.error ?? ''} ${fmt(f.rate).padStart(5)} checks/s  wall ${fmt(f.wallS, 2)} s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  in flight ${fmt(f.inFlight, 1)}  ` +
+          `cpu µs/chk node ${fmt(c.node)} farm ${fmt(c.farm)}+${fmt(c.farmKids)} helper ${fmt(c.helper)}+${fmt(c.helperKids)} gearmand ${fmt(c.gearmand)} bench ${fmt(c.bench)}  busy ${fmt(f.busyPct)} % (others ${fmt(f.othersPct)} %, before ${fmt(pre)} %)`,
+      );
+      for (const w of f.warnings) console.log(`      ! ${w}`);
+    }
+    console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    console.log(table(rows).join('\n'));
+    console.log('');
+    console.log(cpuTable(rows).join('\n'));
+    console.log('');
+    for (const l of LEGEND) console.log(l);
+    const p2 = rows.find((r) => r.variant.plugin === 'trivial' && r.variant.mode === 'epn' && r.variant.procs === 2);
+    const p3 = rows.find((r) => r.variant.plugin === 'trivial' && r.variant.mode === 'epn' && r.variant.procs === 3);
+    if (p2 !== undefined && p3 !== undefined && Number.isFinite(p2.rate) && Number.isFinite(p3.rate)) {
+      console.log(`\nepn_processes: trivial EPN ${fmt(p2.rate)}/s with 2, ${fmt(p3.rate)}/s with 3: ${p3.rate > p2.rate ? '3' : '2'} is faster (${pct((100 * (p3.rate - p2.rate)) / p2.rate)} for 3)`);
+    }
+  } finally {
+    snap.remove();
+    await sleep(300);
+    const left = leftovers(snap.dir);
+    console.log(left.length === 0 ? 'leftover processes: none' : `leftover processes:\n${left.join('\n')}`);
+    if (left.length > 0) process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
