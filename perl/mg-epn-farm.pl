@@ -6,7 +6,7 @@
 use strict;
 use warnings;
 use Errno qw(EINTR EAGAIN);
-use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
+use Fcntl qw(F_GETFL F_SETFL F_SETFD FD_CLOEXEC O_NONBLOCK);
 use File::Spec ();
 use IO::Select ();
 use MIME::Base64 qw(decode_base64);
@@ -38,9 +38,11 @@ parse_options(@ARGV);
 
 my %runs;            # id => run (a check, or the child of a `compile` request)
 my %run_of_pid;      # pid => run
-my %stream_of;       # fileno => [run, 'out' | 'err' | 'ctl']
+my %stream_of;       # fd => [run, 'out' | 'err' | 'ctl']
 my %cache;           # file => { ident, state: probing | cached | child | failed, compiled, problem }
 my %plugin_files;    # files compiled in this process: their END blocks belong to them only
+my @batch;           # runs whose pipes are made, forked together at the end of a loop turn (see fork_batch)
+my %inc_snapshot;    # the keys of this process's %INC, shared with every child for its newModules diff
 my (@preload_queue, %preload_seen);
 my $sel = IO::Select->new;
 my ($in_buf, $out_buf) = ('', '');
@@ -92,14 +94,18 @@ sub main_loop {
     my $timeout = next_timeout();
     $timeout = 1 if !defined $timeout || $timeout > 1;    # the parent-pid check runs at least once a second
     my ($readable) = IO::Select->select($sel, ($out_buf ne '' && $stdout_ok ? $write_sel : undef), undef, $timeout);
+    my $requests = 0;
     for my $fh (@{ $readable || [] }) {
-      my $fd = fileno $fh;
+      my $fd = ref $fh ? fileno $fh : $fh;    # the children's pipes are bare fds (see spawn)
       if    (!defined $fd)            { next }
       elsif ($fd == fileno $wake_r)   { my $junk; 1 while sysread $wake_r, $junk, 4096 }
-      elsif ($fd == fileno $proto_in) { read_requests() }
+      elsif ($fd == fileno $proto_in) { $requests = 1 }
       elsif (my $s = $stream_of{$fd}) { read_stream(@$s) }
     }
     reap();
+    # Requests last, so that this turn's answers are built before the new children are forked together: each
+    # fork makes every page shared again, and each page the farm writes afterwards costs a copy (see fork_batch).
+    if ($requests) { read_requests(); fork_batch() }
     run_timers();
     $stopping = 1 if getppid() != $parent_pid;    # the worker died, even when it was PID 1 (reference §10.7)
     run_preloads() if @preload_queue && !$stopped;
@@ -161,7 +167,7 @@ sub check_request {
   return '';
 }
 
-### one run or compile: consult the compile cache, then fork (or answer a cached compile failure at once)
+### one run or compile: consult the compile cache, then prepare a child (or answer a cached compile failure at once)
 sub start {
   my ($type, $m) = @_;
   my $file = $m->{file};
@@ -183,7 +189,7 @@ sub start {
   spawn($type, $m, $mode, $entry, $ident);
 }
 
-# fork the check's child: own process group, /dev/null on 0, pipes on 1 and 2, the control pipe for reports
+# Prepares the check's child: the run, its pipes (watched already), its place in %runs; fork_batch forks it.
 sub spawn {
   my ($type, $m, $mode, $entry, $ident) = @_;
   my $now = clock_gettime(CLOCK_MONOTONIC);
@@ -192,71 +198,118 @@ sub spawn {
     t0 => $now, started_wall => Time::HiRes::time() * 1000, timeout_ms => $m->{timeoutMs},
     deadline => $now + $m->{timeoutMs} / 1000, max => ($type eq 'run' ? int $m->{maxOutputBytes} : 0),
     buf => { out => '', err => '' }, seen => { out => 0, err => 0 }, fh => {}, open => 0, ctl_buf => '',
+    args => $m->{args} || [], env => $m->{env} || {},
   };
-  my ($out_r, $out_w, $err_r, $err_w, $ctl_r, $ctl_w);
-  unless (pipe($out_r, $out_w) && pipe($err_r, $err_w) && pipe($ctl_r, $ctl_w)) {
-    forget_probe($run);
-    return emit_error($run->{id}, "pipe failed: $!");
+  # Bare fds, not Perl handles: a child closes every other check's pipes with a plain close(2), which does not
+  # touch (and so copy) the farm's handle structures, and the farm reads them with POSIX::read.
+  my @fds;
+  for (1 .. 3) {
+    my ($r, $w) = POSIX::pipe();
+    if (!defined $r) {
+      my $err = "$!";
+      POSIX::close($_) for @fds;
+      forget_probe($run);
+      return emit_error($run->{id}, "pipe failed: $err");
+    }
+    push @fds, $r, $w;
   }
-  my $pid = fork;
-  if (!defined $pid) {
-    forget_probe($run);
-    return emit_error($run->{id}, "fork failed: $!");
-  }
-  if ($pid == 0) {
-    $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE TERM INT HUP ALRM);
-    setpgrp(0, 0);
-    POSIX::dup2(fileno $out_w, 1);
-    POSIX::dup2(fileno $err_w, 2);
-    close $_ for $proto_in, $proto_out, $wake_r, $wake_w, $out_r, $err_r, $ctl_r, $out_w, $err_w;
-    for my $r (values %runs) { close $_ for values %{ $r->{fh} } }
-    eval {    # the child must never unwind into the farm's loop (it would act as the farm)
-      MgWorkhorse::EpnChild::run({
-        file => $run->{file}, args => $m->{args} || [], env => $m->{env} || {},
-        entry => ($mode eq 'cached' ? $entry->{compiled} : undef), compile_only => ($type eq 'compile'),
-        ctl => $ctl_w, plugin_files => \%plugin_files,
-      });
-    };
-    print STDERR "mg-epn-farm: the check's child failed: $@";
-    POSIX::_exit(70);
-  }
-  close $_ for $out_w, $err_w, $ctl_w;
-  setpgrp($pid, $pid);    # from this side too, so a kill(-pid) right after fork cannot miss the group
-  $run->{pid} = $pid;
+  my ($out_r, $out_w, $err_r, $err_w, $ctl_r, $ctl_w) = @fds;
+  $run->{child_fh} = [ $out_w, $err_w, $ctl_w ];
   $runs{ $run->{id} } = $run;
-  $run_of_pid{$pid} = $run;
   add_stream($run, out => $out_r);
   add_stream($run, err => $err_r);
   add_stream($run, ctl => $ctl_r);
-  emit(sprintf '{"type":"started","id":%s,"pid":%d}', $run->{id}, $pid) if $type eq 'run';
-  logmsg("$type $run->{id} pid $pid ($mode): $run->{file}") if DEBUG;
+  push @batch, $run;
 }
 
-# Watches one of a child's pipes (non-blocking) in the select loop.
+# Forks the prepared children back to back. After a fork every page of the farm is shared with the child and
+# the farm's next write to a page copies it; forking the turn's checks together, after the turn's other work,
+# pays those copies once per turn instead of once per check. Also called before any answer is queued, so the
+# answers keep the order of the requests.
+sub fork_batch {
+  return unless @batch;
+  my @runs = @batch;
+  @batch = ();
+  refresh_inc_snapshot() if keys %INC != keys %inc_snapshot;
+  for my $run (@runs) {
+    my $pid = fork;
+    if ($pid) { $run->{pid} = $pid; next }
+    child_main($run) if defined $pid;
+    $run->{fork_error} = "$!";
+  }
+  for my $run (@runs) {
+    POSIX::close($_) for @{ delete $run->{child_fh} };
+    if (my $err = delete $run->{fork_error}) {
+      close_stream($run, $_) for keys %{ $run->{fh} };
+      delete $runs{ $run->{id} };
+      forget_probe($run);
+      emit_error($run->{id}, "fork failed: $err");
+      next;
+    }
+    my $pid = $run->{pid};
+    setpgrp($pid, $pid);    # from this side too, so a kill(-pid) right after fork cannot miss the group
+    $run_of_pid{$pid} = $run;
+    emit(sprintf '{"type":"started","id":%s,"pid":%d}', $run->{id}, $pid) if $run->{type} eq 'run';
+    logmsg("$run->{type} $run->{id} pid $pid ($run->{mode}): $run->{file}") if DEBUG;
+  }
+}
+
+# The check's child: own process group, /dev/null on 0, its pipes on 1 and 2, the control pipe for reports; the
+# farm's handles and the other children's pipes closed. Never returns.
+sub child_main {
+  my ($run) = @_;
+  $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE TERM INT HUP ALRM);
+  setpgrp(0, 0);
+  my ($out_w, $err_w, $ctl_fd) = @{ $run->{child_fh} };
+  POSIX::dup2($out_w, 1);
+  POSIX::dup2($err_w, 2);
+  close $_ for $proto_in, $proto_out, $wake_r, $wake_w;
+  for my $r (values %runs) {
+    POSIX::close($_) for values %{ $r->{fh} };
+    POSIX::close($_) for grep { $_ != $ctl_fd } @{ $r->{child_fh} || [] };
+  }
+  open my $ctl_w, '>&=', $ctl_fd or POSIX::_exit(70);
+  fcntl $ctl_w, F_SETFD, FD_CLOEXEC;    # as perl's own pipe() would have it: exec'd programs do not hold it
+  eval {    # the child must never unwind into the farm's loop (it would act as the farm)
+    MgWorkhorse::EpnChild::run({
+      file => $run->{file}, args => $run->{args}, env => $run->{env},
+      entry => ($run->{mode} eq 'cached' ? $run->{entry}{compiled} : undef), compile_only => ($run->{type} eq 'compile'),
+      ctl => $ctl_w, plugin_files => \%plugin_files, inc_before => \%inc_snapshot,
+    });
+  };
+  print STDERR "mg-epn-farm: the check's child failed: $@";
+  POSIX::_exit(70);
+}
+
+# Remembers the keys of %INC (children report the keys they add); redone whenever the farm loads something.
+sub refresh_inc_snapshot { %inc_snapshot = map { $_ => 1 } keys %INC }
+
+# Watches one of a child's pipes (a bare fd) in the select loop. It stays blocking: it is read once each time
+# select() says it is readable, and reap() asks select() before each read of the control pipe.
 sub add_stream {
-  my ($run, $name, $fh) = @_;
-  nonblocking($fh, 1);
-  $run->{fh}{$name} = $fh;
+  my ($run, $name, $fd) = @_;
+  $run->{fh}{$name} = $fd;
   $run->{open}++;
-  $stream_of{ fileno $fh } = [ $run, $name ];
-  $sel->add($fh);
+  $stream_of{$fd} = [ $run, $name ];
+  $sel->add($fd);
 }
 
 # Stops watching a pipe and closes it.
 sub close_stream {
   my ($run, $name) = @_;
-  my $fh = delete $run->{fh}{$name} or return;
-  delete $stream_of{ fileno $fh };
-  $sel->remove($fh);
-  close $fh;
+  my $fd = delete $run->{fh}{$name} // return;
+  delete $stream_of{$fd};
+  $sel->remove($fd);
+  POSIX::close($fd);
   $run->{open}--;
 }
 
 ### plugin output: keep up to the cap, count and drop the rest (the pipe must drain or the plugin blocks)
 sub read_stream {
   my ($run, $name) = @_;
-  my $fh = $run->{fh}{$name} or return;
-  my $n = sysread $fh, my $chunk, READ_CHUNK;
+  my $fd = $run->{fh}{$name} // return;
+  my $n = POSIX::read($fd, my $chunk, READ_CHUNK);    # "0 but true" at EOF
+  $n += 0 if defined $n;
   if (!defined $n) {
     return if $! == EAGAIN || $! == EINTR;
     $n = 0;
@@ -323,6 +376,7 @@ sub parent_compile {
   my $timeout = 4 * $child_ms < 250 ? 0.25 : (4 * $child_ms > 2 * $limit ? 2 * $limit : 4 * $child_ms) / 1000;
   my $e = MgWorkhorse::EpnCompile::compile($file, mode => 'parent', timeout => $timeout);
   $plugin_files{$file} = 1;
+  refresh_inc_snapshot();
   logmsg("compile warning: $_") for map { s/\n\z//r } @{ $e->{warnings} };
   if ($e->{ok} && !@{ $e->{conflicts} }) {
     @$entry{qw(state compiled)} = ('cached', $e);
@@ -347,10 +401,11 @@ sub reap {
   while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
     my $run = delete $run_of_pid{$pid} or next;
     @$run{qw(exited status)} = (1, $?);
-    if (my $fh = $run->{fh}{ctl}) {    # a plugin's own child may hold the pipe: read what is there, do not wait
-      while (1) {
-        my $n = sysread $fh, my $chunk, READ_CHUNK;
-        last unless $n;
+    if (defined(my $fd = $run->{fh}{ctl})) {    # a plugin's own child may hold the pipe: read what is there, do not wait
+      vec(my $bits = '', $fd, 1) = 1;
+      while (select(my $ready = $bits, undef, undef, 0) > 0) {
+        my $n = POSIX::read($fd, my $chunk, READ_CHUNK);
+        last unless $n && $n > 0;    # undef on error, "0 but true" at EOF
         $run->{ctl_buf} .= $chunk;
       }
       read_reports($run);
@@ -479,12 +534,16 @@ sub run_preloads {
   while (my $key = shift @preload_queue) {
     next if exists $INC{$key};
     my $err = MgWorkhorse::EpnCompile::preload($key, PRELOAD_TIMEOUT);
+    refresh_inc_snapshot();
     logmsg($err ? "preload $key failed: $err" : "preloaded $key") if DEBUG;
   }
 }
 
 ### stdout: answers are queued, then written as the pipe accepts them, so a slow reader never stalls the loop
-sub emit { $out_buf .= "$_[0]\n" }
+sub emit {
+  fork_batch() if @batch;    # the `started` of earlier requests comes first
+  $out_buf .= "$_[0]\n";
+}
 
 # Writes queued answers as far as stdout takes them; a write error means Node is gone.
 sub write_output {
@@ -504,9 +563,8 @@ sub write_output {
 
 # Sets O_NONBLOCK on a handle.
 sub nonblocking {
-  my ($fh, $fresh) = @_;
-  my $flags = 0;    # a fresh pipe has no status flags to keep
-  if (!$fresh) { $flags = fcntl $fh, F_GETFL, 0 or die "mg-epn-farm: fcntl: $!\n" }
+  my ($fh) = @_;
+  my $flags = fcntl $fh, F_GETFL, 0 or die "mg-epn-farm: fcntl: $!\n";
   fcntl $fh, F_SETFL, $flags | O_NONBLOCK or die "mg-epn-farm: fcntl: $!\n";
 }
 
@@ -595,6 +653,11 @@ grandchildren are all captured, as bytes. It sets C<$0>, C<@ARGV>, the request's
 C<NAGIOS_PLUGIN>, C<$^T>, calls C<srand()>, runs the plugin's C<INIT> blocks, then the handler. An C<exit> ends
 the check with that code even inside the plugin's C<eval {}>; C<END> blocks run with C<$?> set; every handle is
 flushed; the child reports to the farm on its control pipe and leaves with C<POSIX::_exit>.
+
+Requests read in one turn of the loop are forked together, after that turn's answers are built: a fork makes
+every page of the farm shared again, so each page the farm writes afterwards is copied once per fork interval,
+not once per check. The children's pipes are bare file descriptors, which a child closes with close(2) for its
+siblings without touching the farm's Perl handles.
 
 Each stream keeps at most C<maxOutputBytes>; the rest is read and dropped. At C<timeoutMs> the group gets
 SIGTERM and C<--kill-grace-ms> later SIGKILL (Node enforces the deadline too and is the authority). When the

@@ -171,7 +171,10 @@ describe('embedded Perl farm: pool life cycle', { skip }, () => {
       assert.deepEqual(outcomes.map((o) => o.exitCode), [0, 1, 2, 3, 0, 1, 2, 3, 0, 1]);
     }
     const stats = pool.stats();
-    assert.ok(stats.recycles >= 6, `${stats.recycles} recycles`);
+    // 200 checks over 2 processes recycled after about 20 each would be about 9 recycles; a retiring process
+    // serves on until its replacement is ready, so how many depends on speed: assert the mechanism, not a count.
+    assert.ok(stats.recycles >= 2, `${stats.recycles} recycles`);
+    assert.ok(pids.size >= 2 + stats.recycles - 1, `${pids.size} processes came up for ${stats.recycles} recycles`);
     assert.equal(stats.deaths, 0);
     await pool.close();
     for (const pid of pids) assert.equal(await gone(pid), true, `farm ${pid} still runs`);

@@ -20,6 +20,7 @@ my $Ctx;    # this check: file, ctl handle, pid, %INC before the check, files of
 #   compile_only      compile, report, exit (a `compile` request's child)
 #   ctl               write end of the control pipe (see report)
 #   plugin_files      { file => 1 } of every plugin compiled in the parent (their END blocks are not ours)
+#   inc_before        { key => 1 } of %INC as the child starts (optional: taken here when absent)
 sub run {
   ($Ctx) = @_;
   $Ctx->{pid} = $$;
@@ -34,7 +35,7 @@ sub run {
   $@ = '';
   ($MgWorkhorse::EpnTraps::Exit, $MgWorkhorse::EpnTraps::ExitWhere) = ();
   $MgWorkhorse::EpnTraps::Finish = \&finish;
-  $Ctx->{inc_before} = { map { $_ => 1 } keys %INC };
+  $Ctx->{inc_before} //= { map { $_ => 1 } keys %INC };    # the farm passes its snapshot of %INC
 
   my $e = $Ctx->{entry};
   if (!$e) {
@@ -82,7 +83,10 @@ sub finish {
   $code = run_end_blocks($code);
   flush_all();
   if ($$ == $Ctx->{pid}) {
-    my @new = grep { !$Ctx->{inc_before}{$_} } keys %INC;
+    my $before = $Ctx->{inc_before};
+    # %INC did not grow (the common case): no key is new, unless the plugin deleted one and loaded another
+    # (rare, and a missing key only means that module is not preloaded into the farm).
+    my @new = keys %INC > keys %$before ? grep { !$before->{$_} } keys %INC : ();
     report(E => $kind, $code, $message // '', join "\n", map { "$_\t" . ($INC{$_} // '') } @new);
   }
   POSIX::_exit($code & 0xFF);
