@@ -11,6 +11,9 @@
 //   --only=REGEX       only runs whose label (e.g. "trivial epn p2", "heavy fork") matches
 //   --limit=S          time limit per run in seconds (default 180, 60 with --quick)
 //   --no-p3            skip the trivial plugin at epn_processes=3
+//   --preload          also run the heavy plugin via EPN with epn_preload_modules=<its modules> (a diagnostic)
+//   --max-others=PCT   run again when other processes took more than PCT % of the CPU during a run, or when
+//                      bench/throughput started meanwhile (default 15; at most --retries=K times, default 2)
 //   --no-wait          do not wait for bench/throughput to finish (by default: checked every 20 s, at most 15 min)
 //   --build / --no-build   force / skip `npm run build` (default: build when a src/ file is newer than dist/)
 //
@@ -77,12 +80,15 @@ interface Options {
   only: RegExp | undefined;
   limitS: number;
   p3: boolean;
+  preload: boolean;
   wait: boolean;
+  maxOthersPct: number;
+  retries: number;
   build: 'auto' | 'yes' | 'no';
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, wait: true, build: 'auto' };
+  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, build: 'auto' };
   let limitGiven = false;
   for (const arg of argv) {
     const eq = arg.indexOf('=');
@@ -91,6 +97,9 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--only') o.only = new RegExp(v);
     else if (k === '--limit' && Number(v) > 0) [o.limitS, limitGiven] = [Number(v), true];
     else if (k === '--no-p3') o.p3 = false;
+    else if (k === '--preload') o.preload = true;
+    else if (k === '--max-others' && Number(v) >= 0) o.maxOthersPct = Number(v);
+    else if (k === '--retries' && Number(v) >= 0) o.retries = Math.floor(Number(v));
     else if (k === '--no-wait') o.wait = false;
     else if (k === '--build') o.build = 'yes';
     else if (k === '--no-build') o.build = 'no';
@@ -106,9 +115,12 @@ interface Variant {
   /** epn_processes (only meaningful for 'epn'). */
   procs: number;
   n: number;
+  /** epn_preload_modules (a diagnostic variant). */
+  preload?: string[];
 }
 
-const label = (v: Variant): string => `${v.plugin} ${v.mode}${v.mode === 'epn' ? ` p${v.procs}` : ''}`;
+const label = (v: Variant): string => `${v.plugin} ${v.mode}${v.mode === 'epn' ? ` p${v.procs}` : ''}${v.preload ? ' preload' : ''}`;
+const HEAVY_MODULES = ['Getopt::Long', 'POSIX', 'Data::Dumper', 'Storable', 'File::Temp', 'IO::Socket::INET', 'Monitoring::Plugin'];
 
 function variants(o: Options): Variant[] {
   const scale = (n: number): number => (o.quick ? Math.round(n / 3) : n);
@@ -121,6 +133,7 @@ function variants(o: Options): Variant[] {
     { plugin: 'check_file_age', mode: 'fork', procs: 2, n: scale(1000) },
   ];
   if (o.p3) out.push({ plugin: 'trivial', mode: 'epn', procs: 3, n: scale(3000) });
+  if (o.preload) out.push({ plugin: 'heavy', mode: 'epn', procs: 2, n: scale(3000), preload: HEAVY_MODULES });
   return out.filter((v) => o.only === undefined || o.only.test(label(v)));
 }
 
@@ -206,16 +219,20 @@ async function waitQuiet(maxS: number): Promise<number> {
   return pct;
 }
 
+/** Pids of a running bench/throughput ('' when none). */
+function throughputRunning(): string {
+  return spawnSync('pgrep', ['-f', 'bench/throughput'], { encoding: 'utf8' }).stdout.trim().replace(/\s+/g, ',');
+}
+
 /** The other engineer's benchmark: wait until `pgrep -f bench/throughput` finds nothing (every 20 s, at most 15 min). */
 async function waitForThroughputBench(maxS: number): Promise<string> {
   const end = Date.now() + maxS * 1000;
   let waited = 0;
   for (;;) {
-    const r = spawnSync('pgrep', ['-f', 'bench/throughput'], { encoding: 'utf8' });
-    const pids = r.stdout.trim();
+    const pids = throughputRunning();
     if (pids === '') return waited === 0 ? 'bench/throughput not running' : `waited ${waited} s for bench/throughput to finish`;
-    if (Date.now() >= end) return `bench/throughput STILL RUNNING after ${waited} s (pids ${pids.replace(/\s+/g, ',')}): measuring anyway`;
-    if (waited === 0) console.log(`waiting for bench/throughput (pids ${pids.replace(/\s+/g, ',')}) to finish, checking every 20 s for at most ${maxS} s`);
+    if (Date.now() >= end) return `bench/throughput STILL RUNNING after ${waited} s (pids ${pids}): measuring anyway`;
+    if (waited === 0) console.log(`waiting for bench/throughput (pids ${pids}) to finish, checking every 20 s for at most ${maxS} s`);
     await sleep(20_000);
     waited += 20;
   }
@@ -223,6 +240,30 @@ async function waitForThroughputBench(maxS: number): Promise<string> {
 
 /** Everything this script started (pids, gearmand ports), for the leftover check at the end. */
 const started = { pids: new Set<number>(), ports: new Set<number>() };
+/** The run in progress, so that a SIGINT/SIGTERM to this script takes its worker down too. */
+const current: { proc: ChildProcess | undefined; tracker: { pids(): number[] } | undefined; dir: string | undefined } = { proc: undefined, tracker: undefined, dir: undefined };
+
+/** Kills the worker in progress (its process group: it runs detached) and every child of it we saw, removes the copy. */
+function emergencyStop(signal: NodeJS.Signals): void {
+  const pid = current.proc?.pid;
+  if (pid !== undefined && current.proc?.exitCode === null && current.proc.signalCode === null) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  for (const c of current.tracker?.pids() ?? []) {
+    try {
+      if (alive(c)) process.kill(c, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  if (current.dir !== undefined) rmSync(current.dir, { recursive: true, force: true });
+  console.error(`\nbench/epn.ts: ${signal}: the worker in progress was killed`);
+  process.exit(130); // the gearmand helper's exit hook kills the gearmands
+}
 
 // ---------------------------------------------------------------------------------------------------- CPU tracking
 
@@ -347,7 +388,8 @@ function snapshot(): { dir: string; cli: string; remove: () => void } {
 const commandLine = (p: PluginName, dir: string): string => PLUGINS[p].line.replace('{DIR}', dir);
 
 function modeArgs(v: Variant): string[] {
-  return v.mode === 'fork' ? ['enable_embedded_perl=no'] : ['enable_embedded_perl=yes', `epn_processes=${v.procs}`, ...PLUGINS[v.plugin].epnArgs];
+  if (v.mode === 'fork') return ['enable_embedded_perl=no'];
+  return ['enable_embedded_perl=yes', `epn_processes=${v.procs}`, ...PLUGINS[v.plugin].epnArgs, ...(v.preload ? [`epn_preload_modules=${v.preload.join(',')}`] : [])];
 }
 
 /** Proves, with `testcmd --explain`, that each plugin runs via epn with the EPN options and via exec without. */
@@ -387,6 +429,10 @@ interface RunFigures {
   cpu: { node: number; farm: number; farmKids: number; helper: number; helperKids: number; nodeKids: number; gearmand: number; bench: number };
   farmPids: number;
   farmRecycled: number;
+  /** What the farms said about compiling (e.g. "took 2210 ms to compile, so it is compiled in each check's child"). */
+  farmNotes: string[];
+  /** bench/throughput was running at the end of this run. */
+  throughputSeen: boolean;
   busyPct: number;
   othersPct: number;
   preBusyPct: number;
@@ -409,7 +455,7 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
   const f: RunFigures = {
     variant: v, warnings: [], rate: nan, wallS: nan, p50: nan, p99: nan, maxDur: nan, inFlight: nan, queueS: nan,
     cpu: { node: nan, farm: nan, farmKids: nan, helper: nan, helperKids: nan, nodeKids: nan, gearmand: nan, bench: nan },
-    farmPids: 0, farmRecycled: 0, busyPct: nan, othersPct: nan, preBusyPct,
+    farmPids: 0, farmRecycled: 0, farmNotes: [], throughputSeen: false, busyPct: nan, othersPct: nan, preBusyPct,
   };
   let gearmand: Gearmand | undefined;
   let collector: GearmanWorker | undefined;
@@ -418,6 +464,8 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
   let tracker: ChildTracker | undefined;
   let limitTimer: NodeJS.Timeout | undefined;
   let out = '';
+  let outAfter = '';
+  let measuring = true;
   try {
     gearmand = await startGearmand({ threads: 1 });
     if (gearmand.pid !== undefined) started.pids.add(gearmand.pid);
@@ -475,6 +523,7 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
           first = snap();
         }
         if (got.n === v.n) {
+          measuring = false;
           got.lastAt = arrived;
           roles = tracker?.markEnd();
           last = snap();
@@ -488,12 +537,17 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
     const spawnedAt = nowS();
     const p = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     proc = p;
+    current.proc = p;
     if (p.pid !== undefined) started.pids.add(p.pid);
-    const keep = (d: Buffer): void => void (out = (out + d.toString()).slice(-65536));
+    const keep = (d: Buffer): void => {
+      if (measuring) out = (out + d.toString()).slice(-262144);
+      else outAfter = (outAfter + d.toString()).slice(-65536);
+    };
     p.stdout.on('data', keep);
     p.stderr.on('data', keep);
     exited = new Promise<void>((r) => p.once('exit', () => r()));
     if (p.pid !== undefined) tracker = new ChildTracker(p.pid);
+    current.tracker = tracker;
 
     const limit = new Promise<'timeout'>((r) => (limitTimer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now()))));
     const outcome = await Promise.race([allInP.then(() => 'ok' as const), exited.then(() => 'exited' as const), limit]);
@@ -542,10 +596,26 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
   } finally {
     clearTimeout(limitTimer);
     tracker?.stop();
+    f.throughputSeen = throughputRunning() !== '';
     await stopWorker(proc, exited, tracker?.pids() ?? [], f);
-    const bad = out.split('\n').filter((l) => /"level":(4|5|6)\d/.test(l));
-    for (const l of bad.slice(0, 3)) f.warnings.push(`worker: ${l.slice(0, 300)}`);
-    if (bad.length > 3) f.warnings.push(`worker: ... ${bad.length - 3} more warn/error lines`);
+    current.proc = undefined;
+    current.tracker = undefined;
+    const warnLines = (text: string): string[] => text.split('\n').filter((l) => /"level":(4|5|6)\d/.test(l));
+    const msgOf = (l: string): string => {
+      try {
+        const j = JSON.parse(l) as { msg?: string; err?: { message?: string } };
+        return `${j.msg ?? ''}${j.err?.message ? ` (${j.err.message})` : ''}`;
+      } catch {
+        return l.slice(0, 300);
+      }
+    };
+    const during = warnLines(out);
+    f.farmNotes = during.map(msgOf).filter((m) => /to compile|compiled in each check|compiles in a child/.test(m)).map((m) => m.replace(/^farm:stderr mg-epn-farm\[\d+\]: /, '').replace(dir, '…'));
+    const rest = during.map(msgOf).filter((m) => !/to compile|compiled in each check|compiles in a child/.test(m));
+    for (const m of rest.slice(0, 3)) f.warnings.push(`worker (during the run): ${m.slice(0, 300)}`);
+    if (rest.length > 3) f.warnings.push(`worker (during the run): ... ${rest.length - 3} more warn/error lines`);
+    const after = warnLines(outAfter).map(msgOf);
+    if (after.length > 0) f.warnings.push(`worker (after the Nth result, while stopping): ${after.length} warn/error lines, first: ${after[0]?.slice(0, 200)}`);
     await collector?.close({ timeoutMs: 1000 }).catch(() => undefined);
     await gearmand?.stop().catch(() => undefined);
   }
@@ -634,7 +704,7 @@ function cpuTable(rows: RunFigures[]): string[] {
   for (const f of rows) {
     const c = f.cpu;
     const sum = c.node + c.farm + c.farmKids + c.helper + c.helperKids + c.gearmand + c.bench;
-    lines.push(`| ${[label(f.variant), fmt(c.node), fmt(c.farm), fmt(c.farmKids), fmt(c.helper), fmt(c.helperKids), fmt(c.gearmand), fmt(c.bench), fmt(sum), `${f.farmPids} (${f.farmRecycled})`, fmt(f.busyPct), fmt(f.othersPct)].join(' | ')} |`);
+    lines.push(`| ${[label(f.variant), fmt(c.node), fmt(c.farm), fmt(c.farmKids), fmt(c.helper), fmt(c.helperKids), fmt(c.gearmand), fmt(c.bench), fmt(sum), `${f.farmPids} (${f.farmRecycled})`, fmt(f.busyPct), `${fmt(f.othersPct)}${f.throughputSeen ? ' (bench/throughput ran)' : ''}`].join(' | ')} |`);
   }
   return lines;
 }
@@ -668,6 +738,7 @@ function leftovers(dir: string): string[] {
 }
 
 async function main(): Promise<void> {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.prependListener(sig, () => emergencyStop(sig));
   const o = parseOptions(process.argv.slice(2));
   const list = variants(o);
   console.log('# mg-workhorse EPN bench\n');
@@ -676,6 +747,7 @@ async function main(): Promise<void> {
   console.log(`build:   ${ensureBuilt(o.build)}`);
   console.log(`others:  ${waitNote}`);
   const snap = snapshot();
+  current.dir = snap.dir;
   try {
     for (const n of precheck(snap.cli, snap.dir)) console.log(`check:   ${n}`);
     for (const [p, d] of Object.entries(PLUGINS)) console.log(`plugin:  ${p} = ${d.describe}`);
@@ -686,27 +758,44 @@ async function main(): Promise<void> {
     console.log('');
     const rows: RunFigures[] = [];
     const t0 = Date.now();
+    let noisy = 0;
     for (const v of list) {
-      if (o.wait) {
-        const w = await waitForThroughputBench(15 * 60);
-        if (w !== 'bench/throughput not running') console.log(`  (${w})`);
+      // A run that other processes disturbed (others % over --max-others, or bench/throughput started meanwhile)
+      // is run again; the cleanest one counts.
+      let best: RunFigures | undefined;
+      const others = (x: RunFigures): number => (x.throughputSeen ? 1000 : 0) + (Number.isFinite(x.othersPct) ? x.othersPct : 999);
+      for (let attempt = 0; attempt <= o.retries; attempt++) {
+        if (o.wait) {
+          const w = await waitForThroughputBench(15 * 60);
+          if (w !== 'bench/throughput not running') console.log(`  (${w})`);
+        }
+        const pre = await waitQuiet(60);
+        const f = await runOnce(v, snap.cli, snap.dir, o, pre);
+        const c = f.cpu;
+        console.log(
+          `  ${label(v).padEnd(22)} N=${String(v.n).padEnd(5)} ${f.error ?? ''} ${fmt(f.rate).padStart(5)} checks/s  wall ${fmt(f.wallS, 2)} s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  in flight ${fmt(f.inFlight, 1)}  ` +
+            `cpu µs/chk node ${fmt(c.node)} farm ${fmt(c.farm)}+${fmt(c.farmKids)} helper ${fmt(c.helper)}+${fmt(c.helperKids)} gearmand ${fmt(c.gearmand)} bench ${fmt(c.bench)}  ` +
+            `farm pids ${f.farmPids} (${f.farmRecycled} recycled)  busy ${fmt(f.busyPct)} % (others ${fmt(f.othersPct)} %, before ${fmt(pre)} %)`,
+        );
+        for (const n of f.farmNotes.slice(0, 4)) console.log(`      farm: ${n}`);
+        for (const w of f.warnings) console.log(`      ! ${w}`);
+        if (best === undefined || (f.error === undefined && (best.error !== undefined || others(f) < others(best)))) best = f;
+        if (f.error !== undefined || others(f) <= o.maxOthersPct) break;
+        const why = f.throughputSeen ? 'bench/throughput was running' : `other processes took ${fmt(f.othersPct)} % of the CPU, over ${o.maxOthersPct} %`;
+        if (attempt < o.retries) console.log(`      (${why}: running it again)`);
+        else noisy++;
       }
-      const pre = await waitQuiet(20);
-      const f = await runOnce(v, snap.cli, snap.dir, o, pre);
-      rows.push(f);
-      const c = f.cpu;
-      console.log(
-        `  ${label(v).padEnd(22)} N=${String(v.n).padEnd(5)} ${f.error ?? ''} ${fmt(f.rate).padStart(5)} checks/s  wall ${fmt(f.wallS, 2)} s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  in flight ${fmt(f.inFlight, 1)}  ` +
-          `cpu µs/chk node ${fmt(c.node)} farm ${fmt(c.farm)}+${fmt(c.farmKids)} helper ${fmt(c.helper)}+${fmt(c.helperKids)} gearmand ${fmt(c.gearmand)} bench ${fmt(c.bench)}  busy ${fmt(f.busyPct)} % (others ${fmt(f.othersPct)} %, before ${fmt(pre)} %)`,
-      );
-      for (const w of f.warnings) console.log(`      ! ${w}`);
+      rows.push(best as RunFigures);
     }
-    console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s${noisy > 0 ? `; ${noisy} run(s) still disturbed after ${o.retries} retries (see "others %")` : ''}\n`);
     console.log(table(rows).join('\n'));
     console.log('');
     console.log(cpuTable(rows).join('\n'));
     console.log('');
     for (const l of LEGEND) console.log(l);
+    const notes = rows.filter((r) => r.farmNotes.length > 0);
+    if (notes.length > 0) console.log('\nfarm notes (the farm logs these on stderr; the worker logs them as warnings):');
+    for (const r of notes) for (const n of [...new Set(r.farmNotes)]) console.log(`- ${label(r.variant)}: ${n}`);
     const p2 = rows.find((r) => r.variant.plugin === 'trivial' && r.variant.mode === 'epn' && r.variant.procs === 2);
     const p3 = rows.find((r) => r.variant.plugin === 'trivial' && r.variant.mode === 'epn' && r.variant.procs === 3);
     if (p2 !== undefined && p3 !== undefined && Number.isFinite(p2.rate) && Number.isFinite(p3.rate)) {

@@ -3,6 +3,7 @@
 // before a plugin is started (command line classification, the per-job child logger).
 // Run: npx tsx bench/job-decode.ts [iterations]
 import { readFileSync } from 'node:fs';
+import { classifyEpn } from '../src/epn/classify.js';
 import { classifyCommandLine } from '../src/exec/command-line.js';
 import { PayloadCodec } from '../src/job/crypto.js';
 import { parseJobText, validateJob } from '../src/job/job-text.js';
@@ -52,6 +53,12 @@ run('classify an exec line (shell-quote split)', () => {
 });
 run('classify a shell line', () => {
   classifyCommandLine('/usr/lib/nagios/plugins/check_dummy 0 mgbench | /bin/cat');
+});
+// enable_embedded_perl=yes (the default): every exec'able job's plugin file is stat()ed (header cache hit).
+const dummyLine = '/usr/lib/nagios/plugins/check_dummy 0 mgbench';
+const dummyCommand = classifyCommandLine(dummyLine);
+run('EPN verdict for check_dummy (stat + cached header)', () => {
+  classifyEpn(dummyLine, dummyCommand, { enableEmbeddedPerl: true, useEmbeddedPerlImplicitly: false });
 });
 run('wantsPty (no pty_plugins)', () => {
   wantsPty('/usr/lib/nagios/plugins/check_dummy 0 mgbench', []);

@@ -26,6 +26,7 @@
 // The worker runs from a private copy of dist/ (taken after the build), so a concurrent rebuild of dist/ by
 // someone else cannot change the code under measurement half-way.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -177,14 +178,40 @@ function alive(pid: number): boolean {
   return f !== undefined && f[1] !== 'Z' && f[1] !== 'X';
 }
 
-function childrenOf(ppid: number): { pid: number; comm: string }[] {
-  const out: { pid: number; comm: string }[] = [];
+/** What a process in the worker's tree is, from its command line. */
+type Role = 'worker' | 'helper' | 'epn' | 'plugin';
+
+interface TreeProc {
+  readonly role: Role;
+  readonly cpu: ProcCpu;
+  readonly rssKiB: number;
+}
+
+/** The worker and all its descendants (one /proc scan), each with its role and CPU. */
+function workerTree(workerPid: number | undefined): Map<number, TreeProc> {
+  const tree = new Map<number, TreeProc>();
+  if (workerPid === undefined) return tree;
+  const kids = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const f = procFields(Number(name));
-    if (f !== undefined && Number(f[2]) === ppid && f[1] !== 'Z') out.push({ pid: Number(name), comm: f[0] as string });
+    if (f === undefined || f[1] === 'Z') continue;
+    const ppid = Number(f[2]);
+    kids.set(ppid, [...(kids.get(ppid) ?? []), Number(name)]);
   }
-  return out;
+  const todo = [workerPid];
+  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
+    } catch {
+      continue; // gone
+    }
+    const role: Role = pid === workerPid ? 'worker' : cmd.includes('mg-spawner') ? 'helper' : /epn/i.test(cmd) ? 'epn' : 'plugin';
+    tree.set(pid, { role, cpu: procCpu(pid), rssKiB: memKiB(pid, 'VmRSS') });
+    todo.push(...(kids.get(pid) ?? []));
+  }
+  return tree;
 }
 
 /** VmRSS / VmHWM of a process in KiB, 0 when it is gone. */
@@ -208,6 +235,25 @@ function machineTicks(): { busy: number; total: number } {
 
 /** Everything this script started (pids, gearmand ports), for the leftover check at the end. */
 const started = { pids: new Set<number>(), ports: new Set<number>() };
+/** Workers (and their helpers) running now: killed if this script is interrupted (gearmand has its own hook). */
+const running = new Set<number>();
+
+function killRunning(): void {
+  for (const pid of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+process.on('exit', killRunning);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killRunning();
+    process.kill(process.pid, signal);
+  });
+}
 
 // One loop per core, each forking and exec'ing the plugin serially: what this machine can fork right now.
 const BARE_LOOP = 'open STDOUT, ">", "/dev/null"; my $n = shift; for (1 .. $n) { my $p = fork; die "fork: $!" unless defined $p; if (!$p) { exec @ARGV; exit 127 } waitpid $p, 0 }';
@@ -273,13 +319,20 @@ function ensureBuilt(mode: Options['build']): void {
 }
 
 /** A private copy of dist/ (+ perl/, package.json, a node_modules link) that nobody else rebuilds under us. */
-function snapshotDist(): { dir: string; cli: string; remove: () => void } {
+function snapshotDist(): { dir: string; cli: string; fingerprint: string; remove: () => void } {
   const dir = mkdtempSync(join(os.tmpdir(), 'mg-bench-dist-'));
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'perl'), join(dir, 'perl'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  return { dir, cli: join(dir, 'dist/cli/worker.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const hash = createHash('sha256');
+  const files = readdirSync(join(dir, 'dist'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.js'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+  for (const f of files) hash.update(f.slice(dir.length)).update(readFileSync(f));
+  const fingerprint = `${files.length} files, sha256 ${hash.digest('hex').slice(0, 12)}`;
+  return { dir, cli: join(dir, 'dist/cli/worker.js'), fingerprint, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Proves that internal_check_dummy=no really forks check_dummy (and that the shell line goes to /bin/sh). */
@@ -307,8 +360,7 @@ function precheck(cli: string): string[] {
 
 interface Snapshot {
   t: number;
-  worker: ProcCpu;
-  helper: ProcCpu;
+  tree: Map<number, TreeProc>;
   gearmand: ProcCpu;
   benchMs: number;
   machine: { busy: number; total: number };
@@ -331,9 +383,10 @@ interface RunFigures {
   /** max-worker × window / N − mean check duration: time a job slot spends per check outside the plugin. */
   slotOverheadMs: number;
   workerHwmKiB: number;
-  helperHwmKiB: number;
   /** CPU per check (ms) between the first and the last result. */
-  cpu: { worker: number; helper: number; plugins: number; gearmand: number; bench: number };
+  cpu: { worker: number; helper: number; epn: number; plugins: number; gearmand: number; bench: number };
+  /** RSS of the worker's whole process tree (worker, spawn helper, EPN farm, plugins in flight) at the end, KiB. */
+  treeRssKiB: number;
   /** Share of the worker's and the helper's CPU spent in the kernel, %. */
   sysPct: { worker: number; helper: number };
   busyPct: number;
@@ -344,16 +397,27 @@ interface RunFigures {
   warnings: string[];
 }
 
-function snapshot(workerPid: number | undefined, helperPid: number | undefined, gearmandPid: number | undefined): Snapshot {
+function snapshot(workerPid: number | undefined, gearmandPid: number | undefined): Snapshot {
   const u = process.cpuUsage();
   return {
     t: nowS(),
-    worker: procCpu(workerPid),
-    helper: procCpu(helperPid),
+    tree: workerTree(workerPid),
     gearmand: procCpu(gearmandPid),
     benchMs: (u.user + u.system) / 1000,
     machine: machineTicks(),
   };
+}
+
+/** CPU ms per role between two snapshots; reaped children (cutime) of any tree member count as plugins. */
+function treeDelta(a: Snapshot, b: Snapshot): Record<Role, { self: number; sys: number }> {
+  const out: Record<Role, { self: number; sys: number }> = { worker: { self: 0, sys: 0 }, helper: { self: 0, sys: 0 }, epn: { self: 0, sys: 0 }, plugin: { self: 0, sys: 0 } };
+  for (const [pid, p] of b.tree) {
+    const before = a.tree.get(pid)?.cpu ?? { self: 0, sys: 0, children: 0 };
+    out[p.role].self += p.cpu.self - before.self;
+    out[p.role].sys += p.cpu.sys - before.sys;
+    out.plugin.self += p.cpu.children - before.children;
+  }
+  return out;
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -373,13 +437,14 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
   const got = { n: 0, bad: 0, dup: 0, lastAt: 0 };
   const figures: RunFigures = {
     variant: v, results: 0, bad: 0, dup: 0, queueS: 0, rate: NaN, rateInclStart: NaN, p50: NaN, p99: NaN, meanDur: NaN, slotOverheadMs: NaN,
-    workerHwmKiB: 0, helperHwmKiB: 0, cpu: { worker: NaN, helper: NaN, plugins: NaN, gearmand: NaN, bench: NaN }, sysPct: { worker: NaN, helper: NaN }, busyPct: NaN, othersPct: NaN, preBusyPct, bareRate, warnings: [],
+    workerHwmKiB: 0, cpu: { worker: NaN, helper: NaN, epn: NaN, plugins: NaN, gearmand: NaN, bench: NaN }, treeRssKiB: 0, sysPct: { worker: NaN, helper: NaN }, busyPct: NaN, othersPct: NaN, preBusyPct, bareRate, warnings: [],
   };
   let gearmand: Gearmand | undefined;
   let collector: GearmanWorker | undefined;
   let worker: ChildProcess | undefined;
   let workerExit: Promise<void> = Promise.resolve();
-  let helperPid: number | undefined;
+  /** The worker's long-lived descendants (spawn helper, EPN farm), seen at the snapshots: they must go with it. */
+  const companions = new Set<number>();
   let rssTimer: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   let workerOut = '';
@@ -408,19 +473,28 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
     figures.queueS = (performance.now() - q0) / 1000;
 
     const snaps: { first?: Snapshot; last?: Snapshot } = {};
+    const noteCompanions = (snap: Snapshot): void => {
+      for (const [pid, p] of snap.tree) {
+        if (p.role === 'helper' || p.role === 'epn') {
+          companions.add(pid);
+          started.pids.add(pid);
+          running.add(pid);
+        }
+      }
+    };
     const markFirst = (): void => {
       if (snaps.first !== undefined) return;
-      if (v.spawner === 'helper' && worker?.pid !== undefined) helperPid = childrenOf(worker.pid).find((c) => c.comm === 'perl')?.pid;
-      if (helperPid !== undefined) started.pids.add(helperPid);
-      snaps.first = snapshot(worker?.pid, helperPid, gPid);
+      snaps.first = snapshot(worker?.pid, gPid);
+      noteCompanions(snaps.first);
     };
     let lastIn!: () => void;
     const allIn = new Promise<void>((resolve) => (lastIn = resolve));
     const markLast = (at: number): void => {
       got.lastAt = at;
-      snaps.last = snapshot(worker?.pid, helperPid, gPid);
+      snaps.last = snapshot(worker?.pid, gPid);
+      noteCompanions(snaps.last);
       figures.workerHwmKiB = memKiB(worker?.pid, 'VmHWM');
-      figures.helperHwmKiB = memKiB(helperPid, 'VmHWM');
+      figures.treeRssKiB = [...snaps.last.tree.values()].reduce((sum, p) => sum + p.rssKiB, 0);
       lastIn();
     };
     let allRead!: () => void;
@@ -476,7 +550,10 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
     const prof = o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
     const proc = spawn(process.execPath, [...prof, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     worker = proc;
-    if (proc.pid !== undefined) started.pids.add(proc.pid);
+    if (proc.pid !== undefined) {
+      started.pids.add(proc.pid);
+      running.add(proc.pid);
+    }
     const keep = (d: Buffer): void => {
       workerOut = (workerOut + d.toString()).slice(-65536);
     };
@@ -520,15 +597,17 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
       const a = snaps.first;
       const b = snaps.last;
       const per = (ms: number): number => ms / Math.max(1, v.n - 1);
+      const d = treeDelta(a, b);
       figures.cpu = {
-        worker: per(b.worker.self - a.worker.self),
-        helper: per(b.helper.self - a.helper.self),
-        plugins: per(b.worker.children - a.worker.children + b.helper.children - a.helper.children),
+        worker: per(d.worker.self),
+        helper: per(d.helper.self),
+        epn: per(d.epn.self),
+        plugins: per(d.plugin.self),
         gearmand: per(b.gearmand.self - a.gearmand.self),
         bench: per(b.benchMs - a.benchMs),
       };
-      const share = (x: ProcCpu, y: ProcCpu): number => (y.self === x.self ? NaN : (100 * (y.sys - x.sys)) / (y.self - x.self));
-      figures.sysPct = { worker: share(a.worker, b.worker), helper: share(a.helper, b.helper) };
+      const share = (x: { self: number; sys: number }): number => (x.self === 0 ? NaN : (100 * x.sys) / x.self);
+      figures.sysPct = { worker: share(d.worker), helper: share(d.helper) };
       const dt = b.machine.total - a.machine.total;
       figures.busyPct = dt === 0 ? NaN : (100 * (b.machine.busy - a.machine.busy)) / dt;
       const oursMs = Object.values(figures.cpu).reduce((x, y) => x + y, 0) * Math.max(1, v.n - 1);
@@ -541,7 +620,7 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
   } finally {
     clearTimeout(timer);
     clearInterval(rssTimer);
-    await stopWorker(worker, workerExit, helperPid, figures);
+    await stopWorker(worker, workerExit, companions, figures);
     const warnLines = workerOut.split('\n').filter((l) => /"level":(4|5|6)\d/.test(l));
     for (const l of warnLines.slice(0, 3)) figures.warnings.push(`worker: ${describeLogLine(l)}`);
     if (warnLines.length > 3) figures.warnings.push(`worker: ... ${warnLines.length - 3} more warn/error lines`);
@@ -561,7 +640,7 @@ function describeLogLine(line: string): string {
 }
 
 /** SIGTERM (graceful), SIGKILL after 10 s; then makes sure its spawn helper went with it. */
-async function stopWorker(proc: ChildProcess | undefined, exit: Promise<void>, helperPid: number | undefined, figures: RunFigures): Promise<void> {
+async function stopWorker(proc: ChildProcess | undefined, exit: Promise<void>, companions: ReadonlySet<number>, figures: RunFigures): Promise<void> {
   if (proc?.pid === undefined) return;
   if (proc.exitCode === null && proc.signalCode === null) {
     proc.kill('SIGTERM');
@@ -574,14 +653,16 @@ async function stopWorker(proc: ChildProcess | undefined, exit: Promise<void>, h
       await exit;
     }
   }
+  running.delete(proc.pid);
   if (proc.exitCode !== 0 && figures.error === undefined) figures.warnings.push(`worker exit: ${proc.exitCode ?? proc.signalCode}`);
-  if (helperPid !== undefined) {
-    const end = Date.now() + 3000;
-    while (alive(helperPid) && Date.now() < end) await sleep(20);
-    if (alive(helperPid)) {
-      figures.warnings.push(`spawn helper ${helperPid} outlived the worker: SIGKILLed`);
-      process.kill(helperPid, 'SIGKILL');
+  const end = Date.now() + 3000;
+  for (const pid of companions) {
+    while (alive(pid) && Date.now() < end) await sleep(20);
+    if (alive(pid)) {
+      figures.warnings.push(`worker child ${pid} (${procFields(pid)?.[0] ?? '?'}) outlived the worker: SIGKILLed`);
+      process.kill(pid, 'SIGKILL');
     }
+    running.delete(pid);
   }
 }
 
@@ -622,7 +703,7 @@ interface Row {
 }
 
 function table(rows: Row[], repeat: number): string[] {
-  const head = ['plugin', 'max-worker', 'spawner', 'pool', 'N', 'checks/s', ...(repeat > 1 ? ['range'] : []), 'bare fork/exec /s', '% of bare', 'incl. start /s', 'p50 ms', 'p99 ms', 'slot ovh ms', 'worker RSS MiB', 'target'];
+  const head = ['plugin', 'max-worker', 'spawner', 'pool', 'N', 'checks/s', ...(repeat > 1 ? ['range'] : []), 'bare fork/exec /s', '% of bare', 'incl. start /s', 'p50 ms', 'p99 ms', 'slot ovh ms', 'worker RSS MiB', 'all RSS MiB', 'target'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(plugin|spawner|target|range)$/.test(h) ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const { median: f, all } of rows) {
     const v = f.variant;
@@ -632,7 +713,7 @@ function table(rows: Row[], repeat: number): string[] {
       f.error === undefined ? fmt(f.rate) : `**${f.error}**`,
       ...(repeat > 1 ? [rates.length > 0 ? `${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}` : '-'] : []),
       fmt(f.bareRate), fmt((100 * f.rate) / f.bareRate), fmt(f.rateInclStart), fmt(f.p50, 2), fmt(f.p99, 2), fmt(f.slotOverheadMs, 2),
-      fmt(f.workerHwmKiB / 1024, 1), targetCell(f),
+      fmt(f.workerHwmKiB / 1024, 1), fmt(f.treeRssKiB / 1024, 1), targetCell(f),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -640,13 +721,13 @@ function table(rows: Row[], repeat: number): string[] {
 }
 
 function cpuTable(rows: Row[]): string[] {
-  const head = ['variant', 'worker µs/chk', '(sys %)', 'helper µs/chk', '(sys %)', 'plugins µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'machine busy %', 'others %', 'busy before %', 'queue s', 'bad/dup'];
+  const head = ['variant', 'worker µs/chk', '(sys %)', 'helper µs/chk', '(sys %)', 'EPN farm µs/chk', 'plugins µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'machine busy %', 'others %', 'busy before %', 'queue s', 'bad/dup'];
   const lines = [`| ${head.join(' | ')} |`, `| --- |${head.slice(1).map(() => ' ---: ').join('|')}|`];
   for (const { median: f } of rows) {
     const c = f.cpu;
     const us = (ms: number): string => fmt(ms * 1000);
-    const sum = c.worker + c.helper + c.plugins + c.gearmand + c.bench;
-    lines.push(`| ${[label(f.variant), us(c.worker), fmt(f.sysPct.worker), us(c.helper), fmt(f.sysPct.helper), us(c.plugins), us(c.gearmand), us(c.bench), us(sum), fmt(f.busyPct), fmt(f.othersPct), fmt(f.preBusyPct), fmt(f.queueS, 2), `${f.bad}/${f.dup}`].join(' | ')} |`);
+    const sum = c.worker + c.helper + c.epn + c.plugins + c.gearmand + c.bench;
+    lines.push(`| ${[label(f.variant), us(c.worker), fmt(f.sysPct.worker), us(c.helper), fmt(f.sysPct.helper), us(c.epn), us(c.plugins), us(c.gearmand), us(c.bench), us(sum), fmt(f.busyPct), fmt(f.othersPct), fmt(f.preBusyPct), fmt(f.queueS, 2), `${f.bad}/${f.dup}`].join(' | ')} |`);
   }
   return lines;
 }
@@ -660,9 +741,11 @@ const LEGEND = [
   '- p50/p99: finish_time − start_time of the results (the plugin run as the worker times it).',
   '- slot ovh: max-worker × window / N − mean check time: the time a job slot spends per check outside the plugin (grab,',
   '  decode, result submit + JOB_CREATED, WORK_COMPLETE, waiting for a CPU); pure per-check overhead only at max-worker 1.',
-  '- worker RSS: VmHWM (peak resident set) of the worker process, read when the Nth result arrived.',
+  '- worker RSS: VmHWM (peak resident set) of the worker process, read when the Nth result arrived. all RSS: VmRSS of',
+  '  the worker\'s whole process tree then (worker + spawn helper + EPN farm + plugins in flight).',
   '- CPU µs/chk: utime+stime between the first and the last result, per check. worker = the Node process (all threads;',
-  '  sys % = the share spent in the kernel), helper = the Perl spawn helper, plugins = the reaped plugin processes (with',
+  '  sys % = the share spent in the kernel), helper = the Perl spawn helper, EPN farm = the embedded-Perl processes',
+  '  (enable_embedded_perl is on by default; check_dummy is no Perl script, so they only idle), plugins = the plugin processes (with',
   '  /bin/sh and cat for the shell line), bench = this script (the result reader, where the NEB would be).',
   '- machine busy %: of all cores, from /proc/stat; others % = busy − ours (load from other processes during the run).',
 ];
@@ -687,6 +770,7 @@ async function main(): Promise<void> {
   for (const l of machineLines()) console.log(l);
   ensureBuilt(o.build);
   const snap = snapshotDist();
+  console.log(`dist:    ${snap.fingerprint} (run from a private copy in ${snap.dir})`);
   try {
     for (const n of precheck(snap.cli)) console.log(`check:   ${n}`);
     const grid =

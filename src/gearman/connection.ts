@@ -73,6 +73,9 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
 
   constructor(address: ServerAddress, options: ConnectionOptions = {}) {
     super();
+    // Every submit made before the connection is up waits on whenConnected(), one listener pair each: a burst
+    // of submits at start is normal, not a leak.
+    this.setMaxListeners(0);
     this.address = address;
     this.server = formatServerAddress(address);
     validateBackoffOptions(options.backoff ?? {});

@@ -263,3 +263,19 @@ test('drop(reason) closes the socket with that reason and reconnects, unlike des
   assert.ok(hasCode(reason, 'MG_ERR_GEARMAN_PROTOCOL'));
   await waitFor(() => conn.state === 'connected' && conn.epoch === 2);
 });
+
+test('many callers waiting in whenConnected() raise no MaxListenersExceeded warning', async () => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(w);
+  };
+  process.on('warning', onWarning);
+  const conn = new GearmanConnection({ host: '127.0.0.1', port: 1 }, { reconnect: false, connectTimeoutMs: 200 });
+  const waits = Array.from({ length: 30 }, () => conn.whenConnected().catch(() => undefined));
+  conn.connect();
+  await Promise.all(waits);
+  conn.destroy();
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onWarning);
+  assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning'), []);
+});
