@@ -8,6 +8,7 @@
 //
 // Run: npx tsx bench/epn.ts [--quick] [options]     (a script, not a test; figures depend on the machine)
 //   --quick            N / 3 (1000 EPN, 333 forked trivial/check_file_age, 100 forked heavy), 60 s per run
+//   --repeat=K         run each variant K times (fresh processes each), report the median run and the range
 //   --only=REGEX       only runs whose label (e.g. "trivial epn p2", "heavy fork") matches
 //   --limit=S          time limit per run in seconds (default 180, 60 with --quick)
 //   --no-p3            skip the trivial plugin at epn_processes=3
@@ -84,11 +85,12 @@ interface Options {
   wait: boolean;
   maxOthersPct: number;
   retries: number;
+  repeat: number;
   build: 'auto' | 'yes' | 'no';
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, build: 'auto' };
+  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, repeat: 1, build: 'auto' };
   let limitGiven = false;
   for (const arg of argv) {
     const eq = arg.indexOf('=');
@@ -100,6 +102,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--preload') o.preload = true;
     else if (k === '--max-others' && Number(v) >= 0) o.maxOthersPct = Number(v);
     else if (k === '--retries' && Number(v) >= 0) o.retries = Math.floor(Number(v));
+    else if (k === '--repeat' && Number(v) >= 1) o.repeat = Math.floor(Number(v));
     else if (k === '--no-wait') o.wait = false;
     else if (k === '--build') o.build = 'yes';
     else if (k === '--no-build') o.build = 'no';
@@ -683,15 +686,16 @@ function targetCell(f: RunFigures, all: RunFigures[]): string {
   return `>= ${target}/s (C ~${C_WORKER[v.plugin]}/s): ${f.rate >= target ? 'met' : 'MISSED'} (${pct((100 * (f.rate - target)) / target)})`;
 }
 
-function table(rows: RunFigures[]): string[] {
-  const head = ['plugin', 'mode', 'epn_processes', 'max-worker', 'N', 'checks/s', 'wall s', 'p50 ms', 'p99 ms', 'mean in flight', 'target'];
+function table(rows: RunFigures[], ranges: Map<RunFigures, string>): string[] {
+  const withRange = ranges.size > 0;
+  const head = ['plugin', 'mode', 'epn_processes', 'max-worker', 'N', 'checks/s', ...(withRange ? ['range'] : []), 'wall s', 'p50 ms', 'p99 ms', 'mean in flight', 'target'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(plugin|mode|target)$/.test(h) ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const f of rows) {
     const v = f.variant;
     lines.push(
       `| ${[
         v.plugin, v.mode, v.mode === 'epn' ? String(v.procs) : '-', String(MAX_WORKER), String(v.n),
-        f.error === undefined ? fmt(f.rate) : `**${f.error}**`, fmt(f.wallS, 2), fmt(f.p50, 2), fmt(f.p99, 2), fmt(f.inFlight, 1), targetCell(f, rows),
+        f.error === undefined ? fmt(f.rate) : `**${f.error}**`, ...(withRange ? [ranges.get(f) ?? '-'] : []), fmt(f.wallS, 2), fmt(f.p50, 2), fmt(f.p99, 2), fmt(f.inFlight, 1), targetCell(f, rows),
       ].join(' | ')} |`,
     );
   }
@@ -737,6 +741,37 @@ function leftovers(dir: string): string[] {
     .map((l) => l.trim());
 }
 
+/**
+ * One variant once: waits for bench/throughput and a quiet machine, runs it; a run that other processes disturbed
+ * (others % over --max-others, or bench/throughput started meanwhile) is run again and the cleanest one counts.
+ */
+async function measureOnce(v: Variant, cli: string, dir: string, o: Options, counters: { noisy: number }): Promise<RunFigures> {
+  let best: RunFigures | undefined;
+  const others = (x: RunFigures): number => (x.throughputSeen ? 1000 : 0) + (Number.isFinite(x.othersPct) ? x.othersPct : 999);
+  for (let attempt = 0; attempt <= o.retries; attempt++) {
+    if (o.wait) {
+      const w = await waitForThroughputBench(15 * 60);
+      if (w !== 'bench/throughput not running') console.log(`  (${w})`);
+    }
+    const pre = await waitQuiet(60);
+    const f = await runOnce(v, cli, dir, o, pre);
+    const c = f.cpu;
+    console.log(
+      `  ${label(v).padEnd(22)} N=${String(v.n).padEnd(5)} ${f.error ?? ''} ${fmt(f.rate).padStart(5)} checks/s  wall ${fmt(f.wallS, 2)} s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  in flight ${fmt(f.inFlight, 1)}  ` +
+        `cpu µs/chk node ${fmt(c.node)} farm ${fmt(c.farm)}+${fmt(c.farmKids)} helper ${fmt(c.helper)}+${fmt(c.helperKids)} gearmand ${fmt(c.gearmand)} bench ${fmt(c.bench)}  ` +
+        `farm pids ${f.farmPids} (${f.farmRecycled} recycled)  busy ${fmt(f.busyPct)} % (others ${fmt(f.othersPct)} %, before ${fmt(pre)} %)`,
+    );
+    for (const n of f.farmNotes.slice(0, 4)) console.log(`      farm: ${n}`);
+    for (const w of f.warnings) console.log(`      ! ${w}`);
+    if (best === undefined || (f.error === undefined && (best.error !== undefined || others(f) < others(best)))) best = f;
+    if (f.error !== undefined || others(f) <= o.maxOthersPct) break;
+    const why = f.throughputSeen ? 'bench/throughput was running' : `other processes took ${fmt(f.othersPct)} % of the CPU, over ${o.maxOthersPct} %`;
+    if (attempt < o.retries) console.log(`      (${why}: running it again)`);
+    else counters.noisy++;
+  }
+  return best as RunFigures;
+}
+
 async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.prependListener(sig, () => emergencyStop(sig));
   const o = parseOptions(process.argv.slice(2));
@@ -753,42 +788,25 @@ async function main(): Promise<void> {
     for (const [p, d] of Object.entries(PLUGINS)) console.log(`plugin:  ${p} = ${d.describe}`);
     console.log(`worker:  node dist/cli/worker.js server=127.0.0.1:PORT key=… services=yes max-worker=${MAX_WORKER} debug=0 +`);
     console.log('         epn: enable_embedded_perl=yes epn_processes=P (check_file_age: + use_embedded_perl_implicitly=yes); fork: enable_embedded_perl=no');
-    console.log(`runs:    ${list.length}; each: fresh gearmand (--threads=1) + fresh worker, N jobs queued first, ${o.limitS} s limit, quiet wait ≤ 20 s (< ${QUIET_BUSY_PCT} % busy)`);
+    console.log(`runs:    ${list.length}; each: fresh gearmand (--threads=1) + fresh worker, N jobs queued first, ${o.limitS} s limit, quiet wait ≤ 60 s (< ${QUIET_BUSY_PCT} % busy)${o.repeat > 1 ? `, ${o.repeat} repeats` : ''}`);
     console.log(`command: npx tsx bench/epn.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
     console.log('');
     const rows: RunFigures[] = [];
+    const ranges = new Map<RunFigures, string>();
     const t0 = Date.now();
-    let noisy = 0;
+    const counters = { noisy: 0 };
+    const measure = (v: Variant): Promise<RunFigures> => measureOnce(v, snap.cli, snap.dir, o, counters);
     for (const v of list) {
-      // A run that other processes disturbed (others % over --max-others, or bench/throughput started meanwhile)
-      // is run again; the cleanest one counts.
-      let best: RunFigures | undefined;
-      const others = (x: RunFigures): number => (x.throughputSeen ? 1000 : 0) + (Number.isFinite(x.othersPct) ? x.othersPct : 999);
-      for (let attempt = 0; attempt <= o.retries; attempt++) {
-        if (o.wait) {
-          const w = await waitForThroughputBench(15 * 60);
-          if (w !== 'bench/throughput not running') console.log(`  (${w})`);
-        }
-        const pre = await waitQuiet(60);
-        const f = await runOnce(v, snap.cli, snap.dir, o, pre);
-        const c = f.cpu;
-        console.log(
-          `  ${label(v).padEnd(22)} N=${String(v.n).padEnd(5)} ${f.error ?? ''} ${fmt(f.rate).padStart(5)} checks/s  wall ${fmt(f.wallS, 2)} s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  in flight ${fmt(f.inFlight, 1)}  ` +
-            `cpu µs/chk node ${fmt(c.node)} farm ${fmt(c.farm)}+${fmt(c.farmKids)} helper ${fmt(c.helper)}+${fmt(c.helperKids)} gearmand ${fmt(c.gearmand)} bench ${fmt(c.bench)}  ` +
-            `farm pids ${f.farmPids} (${f.farmRecycled} recycled)  busy ${fmt(f.busyPct)} % (others ${fmt(f.othersPct)} %, before ${fmt(pre)} %)`,
-        );
-        for (const n of f.farmNotes.slice(0, 4)) console.log(`      farm: ${n}`);
-        for (const w of f.warnings) console.log(`      ! ${w}`);
-        if (best === undefined || (f.error === undefined && (best.error !== undefined || others(f) < others(best)))) best = f;
-        if (f.error !== undefined || others(f) <= o.maxOthersPct) break;
-        const why = f.throughputSeen ? 'bench/throughput was running' : `other processes took ${fmt(f.othersPct)} % of the CPU, over ${o.maxOthersPct} %`;
-        if (attempt < o.retries) console.log(`      (${why}: running it again)`);
-        else noisy++;
-      }
-      rows.push(best as RunFigures);
+      const reps: RunFigures[] = [];
+      for (let r = 0; r < o.repeat; r++) reps.push(await measure(v));
+      const ok = reps.filter((x) => x.error === undefined).sort((a, b) => a.rate - b.rate);
+      const median = ok[Math.floor((ok.length - 1) / 2)] ?? (reps[0] as RunFigures);
+      rows.push(median);
+      if (o.repeat > 1) ranges.set(median, ok.length > 0 ? `${fmt(ok[0]?.rate ?? NaN)}–${fmt(ok[ok.length - 1]?.rate ?? NaN)} (${ok.length} runs)` : '-');
     }
-    console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s${noisy > 0 ? `; ${noisy} run(s) still disturbed after ${o.retries} retries (see "others %")` : ''}\n`);
-    console.log(table(rows).join('\n'));
+    console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s${counters.noisy > 0 ? `; ${counters.noisy} run(s) still disturbed after ${o.retries} retries (see "others %")` : ''}\n`);
+    console.log(table(rows, ranges).join('\n'));
+    if (o.repeat > 1) console.log(`(each row: the median of ${o.repeat} runs by checks/s; the other columns are that run's)`);
     console.log('');
     console.log(cpuTable(rows).join('\n'));
     console.log('');
