@@ -231,7 +231,8 @@ export class GearmanWorker extends EventEmitter<WorkerEvents> {
   #onDown(s: Session, reason: MgError): void {
     const wasUp = s.up;
     Object.assign(s, { ready: false, up: false, inflight: 0, sleeping: false, empty: false });
-    if (wasUp !== false) {
+    // A connection we close ourselves (close/destroy) is not an outage: no warning, no event.
+    if (wasUp !== false && this.#closing === undefined) {
       this.#log.warn({ server: s.conn.server, err: reason }, 'gearman:server:down');
       this.#safeEmit('server:down', s.conn.server, reason);
     }

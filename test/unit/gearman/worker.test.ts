@@ -303,3 +303,15 @@ test('options are checked', () => {
     (e: unknown) => hasCode(e, 'MG_ERR_INVALID_ARGUMENT') && /maxJobs/.test(e.message),
   );
 });
+
+test('close() is not an outage: no server:down for the connections the worker closes itself', async () => {
+  const srv = await fakeServer();
+  const w = worker({ servers: [srv.address], functions: ['f'], handler: () => 'ok' });
+  const downs: string[] = [];
+  w.on('server:down', (s) => downs.push(s));
+  w.start();
+  await waitFor(() => srv.log().includes('PRE_SLEEP'));
+  await w.close({ timeoutMs: 1000 });
+  await sleep(50);
+  assert.deepEqual(downs, []);
+});
