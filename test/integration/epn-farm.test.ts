@@ -174,7 +174,8 @@ describe('embedded Perl farm: pool life cycle', { skip }, () => {
     // 200 checks over 2 processes recycled after about 20 each would be about 9 recycles; a retiring process
     // serves on until its replacement is ready, so how many depends on speed: assert the mechanism, not a count.
     assert.ok(stats.recycles >= 2, `${stats.recycles} recycles`);
-    assert.ok(pids.size >= 2 + stats.recycles - 1, `${pids.size} processes came up for ${stats.recycles} recycles`);
+    // Every recycle is replaced; the last replacement may still be starting when the last wave is answered.
+    await waitFor(() => pids.size >= 2 + pool.stats().recycles, { message: `${pids.size} processes up for ${pool.stats().recycles} recycles` });
     assert.equal(stats.deaths, 0);
     await pool.close();
     for (const pid of pids) assert.equal(await gone(pid), true, `farm ${pid} still runs`);
