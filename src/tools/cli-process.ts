@@ -13,6 +13,7 @@ export function runToolCli(run: ToolRun): void {
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
+    tty: process.stdin.isTTY && process.stdout.isTTY ? { input: process.stdin, output: process.stdout } : undefined,
   };
   run(process.argv.slice(2), io).then(
     (code) => exitAfterFlush(code),

@@ -2,6 +2,7 @@
 // the tool, and turn a thrown error into the tool's error exit code. The CLIs in src/cli/ only wire
 // process.argv/stdout/exit to this, and tests drive the same function with their own streams.
 import type { Readable } from 'node:stream';
+import type { Terminal } from './top/screen.js';
 import { coerceError, isMgError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { ToolConfig } from './tool-config.js';
@@ -14,6 +15,8 @@ export interface ToolIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly stdin?: Readable;
+  /** Set when stdin and stdout are a terminal: gearman_top's live screen draws on it. */
+  readonly tty?: Terminal;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
 }

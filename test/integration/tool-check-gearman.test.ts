@@ -2,31 +2,23 @@
 // server, and -s against the worker's status queue.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GearmanClient } from '../../src/gearman/client.js';
-import { freePort, startGearmand, type Gearmand } from '../helpers/gearmand.js';
+import type { GearmanClient } from '../../src/gearman/client.js';
+import { freePort } from '../helpers/gearmand.js';
 import { runToolProcess } from '../helpers/run-tool.js';
-import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
+import { startToolStack, type ToolStack } from '../helpers/tool-stack.js';
 
 const ID = 'tool-check-worker';
 
 describe('check_gearman against gearmand and mg-workhorse', () => {
-  let gearmand: Gearmand;
-  let worker: WorkerProcess;
+  let stack: ToolStack;
   let client: GearmanClient;
   let server: string;
 
   before(async () => {
-    gearmand = await startGearmand();
-    server = `127.0.0.1:${gearmand.port}`;
-    worker = await startWorker([`server=${server}`, 'encryption=no', `identifier=${ID}`, 'services=yes', 'max-worker=4']);
-    client = new GearmanClient({ servers: [gearmand.address] });
+    stack = await startToolStack(ID, 4);
+    ({ client, server } = stack);
   });
-
-  after(async () => {
-    await worker?.stop('SIGTERM');
-    await client?.close();
-    await gearmand?.stop();
-  });
+  after(() => stack?.stop());
 
   test('OK: the served queue, its worker and the gearmand version', async () => {
     const r = await runToolProcess('check-gearman', ['-H', server, '-q', 'service']);

@@ -1,0 +1,62 @@
+// gearman_top's interactive mode: refresh every interval in place, keys for sorting, `q` (or Esc,
+// Ctrl-C) quits, a terminal resize redraws at once, SIGTERM/SIGHUP restore the terminal before exit.
+import type { LiveScreen } from './screen.js';
+import { nextOrder, SORT_KEYS } from './sort.js';
+import type { ViewState } from './view-state.js';
+
+export interface LiveOptions {
+  readonly intervalMs: number;
+  /** Emits 'data' (keys) and is the terminal input. */
+  readonly input: NodeJS.EventEmitter;
+  /** Emits 'resize' on SIGWINCH. */
+  readonly output: NodeJS.EventEmitter;
+}
+
+const QUIT_KEYS = new Set(['q', 'Q', '\x1b', '\x03']);
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+
+/** Runs until a quit key or signal; resolves with the exit code 0. */
+export function runLive(view: ViewState, screen: LiveScreen, options: LiveOptions): Promise<number> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const footer = (): string => {
+      // Short enough for 80 columns; --help explains the keys.
+      const reversed = view.order.reverse ? ' (reversed)' : '';
+      return ` q:quit  sort n/w/j/r/c: by ${view.order.field}${reversed}  every ${options.intervalMs / 1000}s  ${new Date().toTimeString().slice(0, 8)}`;
+    };
+    const draw = (): void => screen.draw(view.lines(false), footer());
+    const tick = async (): Promise<void> => {
+      await view.refresh();
+      if (stopped) return;
+      draw();
+      timer = setTimeout(() => void tick(), options.intervalMs);
+    };
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      options.input.off('data', onKey);
+      options.output.off('resize', draw);
+      for (const signal of SIGNALS) process.off(signal, stop);
+      screen.close();
+      resolve(0);
+    };
+    const onKey = (data: string | Buffer): void => {
+      const key = String(data);
+      // A lone Esc quits; an escape sequence (arrow keys, \x1b[A) is ignored.
+      if (QUIT_KEYS.has(key) || key.startsWith('\x03')) return stop();
+      const field = SORT_KEYS[key.toLowerCase()];
+      if (field !== undefined) {
+        view.order = nextOrder(view.order, field);
+        draw();
+      }
+    };
+    for (const signal of SIGNALS) process.on(signal, stop);
+    options.input.on('data', onKey);
+    options.output.on('resize', draw);
+    screen.open();
+    screen.draw([{ text: 'connecting...', kind: 'text' }], footer());
+    void tick();
+  });
+}
