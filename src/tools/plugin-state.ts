@@ -27,12 +27,11 @@ export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** Resolves with `work`, or with `onTimeout()` when it takes longer than `ms`; the timer never keeps node alive. */
+/** Resolves with `work`, or with `onTimeout()` when it takes longer than `ms` (the timer is cleared either way). */
 export async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<T>((resolve) => {
     timer = setTimeout(() => resolve(onTimeout()), ms);
-    timer.unref();
   });
   try {
     return await Promise.race([work, deadline]);

@@ -3,7 +3,7 @@ import type { ToolSpec } from '../tool-spec.js';
 
 export const SEND_MULTI_SPEC: ToolSpec = {
   name: 'send_multi',
-  usage: ['check_multi -r 256 ... | send_multi --server=HOST[:PORT] --host=NAME [--key=SECRET]'],
+  usage: ['send_multi --server=HOST[:PORT] --host=NAME [--key=SECRET] < report of check_multi -r 256'],
   description:
     'Reads the XML report of check_multi (-r 256) on stdin and submits every child check as a passive service result of --host, ' +
     'service = the child\'s name, start time = now - runtime, stderr appended as " [error]", perfdata prefixed with "<name>::<plugin>::".',
