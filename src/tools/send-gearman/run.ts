@@ -1,6 +1,7 @@
 // send_gearman end to end: options → one result (--host) or a batch of stdin lines → result queue.
 import type { WorkerConfig } from '../../config/worker-config.js';
 import { buildPassiveResultText } from '../../job/result-text.js';
+import { nowSeconds } from '../clock.js';
 import { readInput } from '../read-input.js';
 import { ResultSubmitter } from '../result-submitter.js';
 import type { ToolIo } from '../tool-main.js';
@@ -37,7 +38,7 @@ function noInput(io: ToolIo): number {
 }
 
 function resultText(config: WorkerConfig, r: BatchResult): string {
-  const now = Date.now() / 1000;
+  const now = nowSeconds();
   return buildPassiveResultText({
     hostName: r.host,
     serviceDescription: r.service,

@@ -1,5 +1,6 @@
 // send_multi end to end: check_multi XML on stdin → one passive result per child → result queue.
 import { buildPassiveResultText } from '../../job/result-text.js';
+import { nowSeconds } from '../clock.js';
 import { STATE } from '../plugin-state.js';
 import { readInput } from '../read-input.js';
 import { ResultSubmitter } from '../result-submitter.js';
@@ -22,7 +23,7 @@ export function runSendMulti(argv: readonly string[], io: ToolIo): Promise<numbe
       return STATE.CRITICAL;
     }
     // C takes the end time once, before reading: every child of one report finishes together.
-    const now = Date.now() / 1000;
+    const now = nowSeconds();
     const report = parseMultiReport(input.text);
     if (report.noChildren && input.text.trim() !== '') {
       io.stdout(`send_multi UNKNOWN: error msg in input buffer: ${input.text.trim()}\n`);
