@@ -7,6 +7,10 @@ export type ToolRun = (argv: readonly string[], io: ToolIo) => Promise<number>;
 
 /** Runs the tool with process.argv and exits with its code. */
 export function runToolCli(run: ToolRun): void {
+  // `gearman_top -b -i 1 | head` closes the pipe: that ends the tool quietly, not with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 3));
+  }
   const io: ToolIo = {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),

@@ -2,6 +2,10 @@
 // server, and -s against the worker's status queue.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { GearmanWorker } from '../../src/gearman/worker.js';
 import type { GearmanClient } from '../../src/gearman/client.js';
 import { freePort } from '../helpers/gearmand.js';
 import { runToolProcess } from '../helpers/run-tool.js';
@@ -74,6 +78,41 @@ describe('check_gearman against gearmand and mg-workhorse', () => {
     const expectMiss = await runToolProcess('check-gearman', ['-H', server, '-q', `worker_${ID}`, '-t', '20', '-s', 'check', '-e', 'nope']);
     assert.equal(expectMiss.code, 2);
     assert.match(expectMiss.stdout, /^check_gearman CRITICAL - send worker: 'check' response: '.*', expected 'nope'\n$/);
+  });
+
+  test('-s is generic: a proxy_status-like queue answering "<digit>:text" sets the state; a failed job is CRITICAL', async () => {
+    const proxy = new GearmanWorker({
+      servers: [stack.gearmand.address],
+      functions: ['proxy_status', 'failing_status'],
+      maxJobs: 2,
+      handler: (job) => {
+        if (job.functionName === 'failing_status') throw new Error('status handler broke');
+        return `2:CRITICAL - proxy version v1.2 running. got ${job.payload.toString()}|server=1 queues=3 'total_jobs'=42c`;
+      },
+    });
+    proxy.start();
+    try {
+      const r = await runToolProcess('check-gearman', ['-H', server, '-q', 'proxy_status', '-t', '20', '-s', 'check perfdatafilter=.*']);
+      assert.deepEqual([r.code, r.stdout], [2, "CRITICAL - proxy version v1.2 running. got check perfdatafilter=.*|server=1 queues=3 'total_jobs'=42c\n"]);
+      const failed = await runToolProcess('check-gearman', ['-H', server, '-q', 'failing_status', '-t', '20', '-s', 'check']);
+      assert.equal(failed.code, 2);
+      assert.match(failed.stdout, /^check_gearman CRITICAL - job failed: /);
+    } finally {
+      await proxy.close({ timeoutMs: 1000 });
+    }
+  });
+
+  test('a job server that accepts but never answers: the C timeout text within -t', async () => {
+    const silent = net.createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const r = await runToolProcess('check-gearman', ['-H', `127.0.0.1:${port}`, '-t', '1']);
+      assert.deepEqual([r.code, r.stdout], [2, `timeout while waiting for 127.0.0.1:${port}\n`]);
+    } finally {
+      silent.close();
+    }
   });
 
   test('-s to a queue nobody serves times out with the C text', async () => {

@@ -11,6 +11,7 @@ import { GearmanWorker } from '../../src/gearman/worker.js';
 import { freePort, type Gearmand } from '../helpers/gearmand.js';
 import { runToolProcess, toolCli } from '../helpers/run-tool.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { startGearmandIpv6 } from '../helpers/gearmand-ipv6.js';
 import { startToolStack, type ToolStack } from '../helpers/tool-stack.js';
 
 const ID = 'tool-top-worker';
@@ -44,6 +45,19 @@ describe('gearman_top against gearmand and mg-workhorse', () => {
     assert.match(up, new RegExp(`^ worker_${ID} +\\|\\s+1 {2}\\|\\s+0 {2}\\|\\s+0 {2}\\|\\s+-$`, 'm'));
     assert.match(dead, new RegExp(`^\\S+ \\S+ {2}- {2}127\\.0\\.0\\.1:${down}\\n\\n failed to connect to address 127\\.0\\.0\\.1 and port ${down}: Connection refused\\n`));
     assert.match(ipv6, new RegExp(`^\\S+ \\S+ {2}- {2}\\[::1\\]:${v6}\\n\\n failed to connect to address ::1 and port ${v6}: `));
+  });
+
+  test('IPv6: a real gearmand on [::1] read by gearman_top and check_gearman', async () => {
+    const v6 = await startGearmandIpv6();
+    try {
+      const top = await runToolProcess('gearman-top', ['-b', '-H', `[::1]:${v6.port}`]);
+      assert.equal(top.code, 0, top.stderr);
+      assert.match(top.stdout, new RegExp(`^\\S+ \\S+ {2}- {2}\\[::1\\]:${v6.port} {2}- {2}v1\\.1\\.\\S+\\n\\n Queue Name .*\\n-+\\n +no queues found\\n`));
+      const check = await runToolProcess('check-gearman', ['-H', `[::1]:${v6.port}`]);
+      assert.deepEqual([check.code, check.stdout.replace(/Version: \S+/, 'Version: V')], [0, 'check_gearman OK - 0 jobs running and 0 jobs waiting. Version: V\n']);
+    } finally {
+      await v6.stop();
+    }
   });
 
   test('batch -q hides queues with no worker and no job; -b -i prints every interval with a rate', async () => {

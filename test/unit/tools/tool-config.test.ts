@@ -36,6 +36,13 @@ test('--config reads a worker.cfg; argv after it adds to the server list', () =>
   assert.equal(tool.config.timeout, 9);
 });
 
+test('--config reads YAML too', () => {
+  const dir = tmpConfig({ 'tools.yaml': 'server:\n  - x:7\n  - "[::1]:8"\nkey: secret\nresult_queue: other_results\n' });
+  const tool = load([`--config=${dir}/tools.yaml`]);
+  assert.deepEqual(toolServers(tool.config), [{ host: 'x', port: 7 }, { host: '::1', port: 8 }]);
+  assert.deepEqual([tool.config.key, tool.config.encryption, tool.config.resultQueue], ['secret', true, 'other_results']);
+});
+
 test('bad numbers name the switch; unknown options are errors', () => {
   assert.throws(() => localNumber(load(['-w', 'abc']), 'w', 10, { integer: true }), (e: unknown) => hasCode(e, 'MG_ERR_CONFIG_INVALID') && /-w.*abc/.test(String(e)));
   assert.throws(() => load(['--bogus']), (e: unknown) => hasCode(e, 'MG_ERR_CONFIG_UNKNOWN_KEY'));
