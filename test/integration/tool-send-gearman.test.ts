@@ -91,6 +91,21 @@ describe('send_gearman against gearmand', () => {
     assert.deepEqual([quiet.code, quiet.stdout], [3, 'got no input! Either send plugin output to stdin or use --message=...\n']);
   });
 
+  test('--retries: a result survives a job server restart that ends within the retries', async () => {
+    const results = new ResultCollector([gearmand.address], { queue: 'retry_results', key: KEY });
+    try {
+      await gearmand.stop();
+      const running = runToolProcess('send-gearman', [`--server=${server}`, `--key=${KEY}`, '--result_queue=retry_results', '--host=r', '--message=late', '--retries=20', '--retry-interval=0.5', '-t', '2']);
+      await new Promise((r) => setTimeout(r, 1_500));
+      await gearmand.restart();
+      const r = await running;
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal((await results.waitFor(1))[0]?.output, 'late');
+    } finally {
+      await results.close();
+    }
+  });
+
   test('a keyfile is read the C way (first line, trimmed)', async () => {
     const dir = tmpConfig({});
     const keyfile = join(dir, 'key');
