@@ -4,6 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { spawn as ptySpawn } from 'node-pty';
 import { getStatus } from '../../src/gearman/admin.js';
 import type { GearmanClient } from '../../src/gearman/client.js';
@@ -87,7 +89,15 @@ describe('gearman_top against gearmand and mg-workhorse', () => {
   });
 
   test('live screen under a pty: draws, refreshes in place, sorts, follows a resize, quits on q', async () => {
-    const pty = ptySpawn(process.execPath, ['--import', 'tsx', toolCli('gearman-top'), '-H', server, '-i', '0.3'], {
+    const down = await freePort();
+    // A server that accepts and never answers must not freeze the others' tables (one refresh loop per server).
+    const silent = net.createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    after(() => silent.close());
+    const hang = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const args = ['--import', 'tsx', toolCli('gearman-top'), '-H', hang, '-H', server, '-H', `127.0.0.1:${down}`, '-i', '0.3', '-t', '120'];
+    const pty = ptySpawn(process.execPath, args, {
       cols: 100,
       rows: 30,
       cwd: process.cwd(),
@@ -99,7 +109,9 @@ describe('gearman_top against gearmand and mg-workhorse', () => {
     try {
       await waitFor(() => out.includes('orphaned_queue'), { timeoutMs: 20_000, message: `first frame; got ${JSON.stringify(out)}` });
       assert.ok(out.startsWith(`${ESC}[?1049h`), 'enters the alternate screen first');
+      assert.ok(out.includes(`${hang}: connecting...`), 'the silent server is shown as waiting');
       assert.match(out, new RegExp(`${ESC}\\[1;37;41m orphaned_queue `), 'the orphaned queue is highlighted');
+      assert.ok(out.includes(`${ESC}[1;31m failed to connect to address 127.0.0.1 and port ${down}: Connection refused`), 'the dead server\'s error, in red, on the same screen');
       assert.ok(out.includes(`${ESC}[H${ESC}[1m`), 'frames are drawn from the home position');
 
       // Refresh: a queue that appears after start shows up without a key press.

@@ -18,7 +18,7 @@ const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
 /** Runs until a quit key or signal; resolves with the exit code 0. */
 export function runLive(view: ViewState, screen: LiveScreen, options: LiveOptions): Promise<number> {
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    const timers = new Map<number, NodeJS.Timeout>();
     let stopped = false;
     const footer = (): string => {
       // Short enough for 80 columns; --help explains the keys.
@@ -26,16 +26,17 @@ export function runLive(view: ViewState, screen: LiveScreen, options: LiveOption
       return ` q:quit  sort n/w/j/r/c: by ${view.order.field}${reversed}  every ${options.intervalMs / 1000}s  ${new Date().toTimeString().slice(0, 8)}`;
     };
     const draw = (): void => screen.draw(view.lines(false), footer());
-    const tick = async (): Promise<void> => {
-      await view.refresh();
+    // One loop per server: a server that hangs until its timeout holds up only its own table.
+    const tick = async (index: number): Promise<void> => {
+      await view.refreshOne(index);
       if (stopped) return;
       draw();
-      timer = setTimeout(() => void tick(), options.intervalMs);
+      timers.set(index, setTimeout(() => void tick(index), options.intervalMs));
     };
     const stop = (): void => {
       if (stopped) return;
       stopped = true;
-      clearTimeout(timer);
+      for (const timer of timers.values()) clearTimeout(timer);
       options.input.off('data', onKey);
       options.output.off('resize', draw);
       for (const signal of SIGNALS) process.off(signal, stop);
@@ -56,7 +57,7 @@ export function runLive(view: ViewState, screen: LiveScreen, options: LiveOption
     options.input.on('data', onKey);
     options.output.on('resize', draw);
     screen.open();
-    screen.draw([{ text: 'connecting...', kind: 'text' }], footer());
-    void tick();
+    draw();
+    for (let i = 0; i < view.serverCount; i++) void tick(i);
   });
 }
