@@ -30,6 +30,11 @@ describe('check_gearman against gearmand and mg-workhorse', () => {
     assert.match(r.stdout, /^check_gearman OK - 0 jobs running and 0 jobs waiting\. Version: 1\.1\.\S+\|'service_waiting'=0;10;100;0 'service_running'=0 'service_worker'=1;25;50;0\n$/);
   });
 
+  test('-p of old command definitions is accepted and ignored with a note', async () => {
+    const r = await runToolProcess('check-gearman', ['-H', server, '-p', '1', '-q', 'service']);
+    assert.deepEqual([r.code, r.stderr], [0, 'check_gearman: -p is ignored, give the port with -H host:port\n']);
+  });
+
   test('WARNING: -W on the worker count; a missing -q queue', async () => {
     const r = await runToolProcess('check-gearman', ['-H', server, '-q', 'service', '-W', '1']);
     assert.equal(r.code, 1);

@@ -29,6 +29,7 @@ async function check(tool: ToolConfig, io: ToolIo): Promise<PluginResult> {
   const queue = tool.local.get('q');
   const send = tool.local.get('s');
   const verbose = tool.local.has('v');
+  if (tool.local.has('p')) io.stderr('check_gearman: -p is ignored, give the port with -H host:port\n');
   // C's alarm(): whatever hangs, the plugin answers within -t seconds.
   const timedOut = (): PluginResult => timeoutResult(servers);
   if (send !== undefined) {

@@ -27,6 +27,7 @@ export const CHECK_GEARMAN_SPEC: ToolSpec = {
     { names: ['u'], value: 'ID', defaultText: 'check', meaning: 'with -s: unique id of the test job' },
     { names: ['a'], defaultText: 'off', meaning: 'with -s: submit in the background, do not wait for the answer (ignores -e)' },
     { names: ['v'], defaultText: 'off', meaning: 'verbose: print what was sent and received on stderr' },
+    { names: ['p'], value: 'PORT', defaultText: 'none', meaning: 'accepted for old command definitions (C 1.x) and ignored, as C does since; write -H host:port' },
   ],
   notes: [
     'Exit codes: 0 OK, 1 WARNING, 2 CRITICAL (also: job server down, timeout), 3 UNKNOWN (bad options, --help, --version).',
