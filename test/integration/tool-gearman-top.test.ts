@@ -88,7 +88,7 @@ describe('gearman_top against gearmand and mg-workhorse', () => {
     }
   });
 
-  test('live screen under a pty: draws, refreshes in place, sorts, follows a resize, quits on q', async () => {
+  test('live screen under a pty: draws, refreshes in place, sorts, follows a resize, scrolls, quits on q', async () => {
     const down = await freePort();
     // A server that accepts and never answers must not freeze the others' tables (one refresh loop per server).
     const silent = net.createServer(() => undefined);
@@ -136,6 +136,18 @@ describe('gearman_top against gearmand and mg-workhorse', () => {
         const visible = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\r', '');
         assert.ok(visible.length <= 50, `line fits 50 columns: ${JSON.stringify(visible)}`);
       }
+
+      // Scrolling when the tables do not fit: End shows the last lines, Home the first.
+      const beforeScroll = out.length;
+      pty.resize(100, 10);
+      pty.write(`${ESC}[F`);
+      await waitFor(
+        () => [...out.slice(beforeScroll).matchAll(/lines (\d+)-(\d+)\/(\d+)/g)].some((m) => m[2] === m[3] && m[1] !== '1'),
+        { timeoutMs: 10_000, message: 'End scrolls to the last line' },
+      );
+      const beforeHome = out.length;
+      pty.write(`${ESC}[H`);
+      await waitFor(() => /lines 1-9\/\d+/.test(out.slice(beforeHome)), { timeoutMs: 10_000, message: 'Home scrolls back' });
 
       pty.write('q');
       assert.equal(await exited, 0);

@@ -13,6 +13,18 @@ export interface LiveOptions {
 }
 
 const QUIT_KEYS = new Set(['q', 'Q', '\x1b', '\x03']);
+// Scroll keys (xterm sequences) → lines to move, a page (body height - 1), or ±Infinity for Home/End.
+const SCROLL_KEYS: Readonly<Record<string, number | 'page' | '-page'>> = {
+  '\x1b[A': -1,
+  '\x1b[B': 1,
+  '\x1b[5~': '-page',
+  '\x1b[6~': 'page',
+  ' ': 'page',
+  '\x1b[H': -Infinity,
+  '\x1b[1~': -Infinity,
+  '\x1b[F': Infinity,
+  '\x1b[4~': Infinity,
+};
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
 
 /** Runs until a quit key or signal; resolves with the exit code 0. */
@@ -20,12 +32,21 @@ export function runLive(view: ViewState, screen: LiveScreen, options: LiveOption
   return new Promise((resolve) => {
     const timers = new Map<number, NodeJS.Timeout>();
     let stopped = false;
-    const footer = (): string => {
+    let scroll = 0;
+    const footer = (first: number, shown: number, total: number): string => {
       // Short enough for 80 columns; --help explains the keys.
       const reversed = view.order.reverse ? ' (reversed)' : '';
-      return ` q:quit  sort n/w/j/r/c: by ${view.order.field}${reversed}  every ${options.intervalMs / 1000}s  ${new Date().toTimeString().slice(0, 8)}`;
+      const position = shown < total ? `  lines ${first + 1}-${first + shown}/${total}` : '';
+      return ` q:quit${position}  sort n/w/j/r/c: by ${view.order.field}${reversed}  every ${options.intervalMs / 1000}s  ${new Date().toTimeString().slice(0, 8)}`;
     };
-    const draw = (): void => screen.draw(view.lines(false), footer());
+    const draw = (): void => {
+      const lines = view.lines(false);
+      const height = screen.bodyRows();
+      // Kept in range at every draw: the list shrinks and the terminal resizes under the offset.
+      scroll = Math.max(0, Math.min(scroll, lines.length - height));
+      const shown = lines.slice(scroll, scroll + height);
+      screen.draw(shown, footer(scroll, shown.length, lines.length));
+    };
     // One loop per server: a server that hangs until its timeout holds up only its own table.
     const tick = async (index: number): Promise<void> => {
       await view.refreshOne(index);
@@ -45,8 +66,16 @@ export function runLive(view: ViewState, screen: LiveScreen, options: LiveOption
     };
     const onKey = (data: string | Buffer): void => {
       const key = String(data);
-      // A lone Esc quits; an escape sequence (arrow keys, \x1b[A) is ignored.
+      // A lone Esc quits; escape sequences are scroll keys or ignored.
       if (QUIT_KEYS.has(key) || key.startsWith('\x03')) return stop();
+      const move = SCROLL_KEYS[key];
+      if (move !== undefined) {
+        const page = screen.bodyRows() - 1;
+        // ±Infinity (Home/End) is fine: draw() clamps the offset.
+        scroll += move === 'page' ? page : move === '-page' ? -page : move;
+        draw();
+        return;
+      }
       const field = SORT_KEYS[key.toLowerCase()];
       if (field !== undefined) {
         view.order = nextOrder(view.order, field);

@@ -41,11 +41,16 @@ export class LiveScreen {
     this.#term.input.resume();
   }
 
-  /** Draws `lines` from the top and `footer` on the last row (reverse video). */
+  /** Rows left for the body above the footer, at the terminal's current size. */
+  bodyRows(): number {
+    return Math.max(3, this.#term.output.rows || 24) - 1;
+  }
+
+  /** Draws `lines` from the top (as many as fit) and `footer` on the last row (reverse video). */
   draw(lines: readonly ScreenLine[], footer: string): void {
     if (!this.#open) return;
     const columns = Math.max(20, this.#term.output.columns || 80);
-    const rows = Math.max(3, this.#term.output.rows || 24);
+    const rows = this.bodyRows() + 1;
     const body = lines.slice(0, rows - 1);
     let frame = `${CSI}H`;
     for (const line of body) frame += `${STYLE[line.kind]}${line.text.slice(0, columns)}${RESET}${CSI}K\r\n`;

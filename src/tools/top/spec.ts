@@ -22,7 +22,8 @@ export const GEARMAN_TOP_SPEC: ToolSpec = {
     { names: ['v', 'verbose'], defaultText: 'off', meaning: 'accepted for compatibility; no effect' },
   ],
   notes: [
-    'Keys (live screen): q, Esc or Ctrl-C quit; n, w, j, r, c sort by name, workers, jobs waiting, jobs running, rate; the same key again reverses.',
+    'Keys (live screen): q, Esc or Ctrl-C quit; n, w, j, r, c sort by name, workers, jobs waiting, jobs running, rate; the same key again reverses;',
+    'arrows, PgUp/PgDn (or space), Home/End scroll when the tables do not fit the terminal.',
     'Exit codes: 0 (also when a server is down: its error is shown), 3 bad options.',
   ],
 };
