@@ -22,6 +22,8 @@ export function parseBatchLine(line: string, delimiter: string): BatchLine {
   const host = fields[0] ?? '';
   const shape = `expected host${show(delimiter)}[service${show(delimiter)}]returncode${show(delimiter)}output`;
   if (host.trim() === '') return { ok: false, reason: `${shape}, got no host name` };
+  // A C reader would cut the text at a NUL byte, so it cannot travel in a result.
+  if (text.includes('\0')) return { ok: false, reason: 'a NUL byte cannot be sent in a result' };
   // Service form first; a host line whose output holds the delimiter falls through to the host form.
   if (fields.length >= 4 && RC.test((fields[2] ?? '').trim()) && (fields[1] ?? '') !== '') {
     return { ok: true, result: { host, service: fields[1], returnCode: Number((fields[2] as string).trim()), output: fields.slice(3).join(delimiter) } };

@@ -65,6 +65,8 @@ function parseChild(block: string): ChildBlock | undefined {
     if (value === undefined) return { ok: false, no, reason: `missing <${name}>` };
     fields[name] = value;
   }
+  if (block.includes('\0')) return { ok: false, no, reason: 'a NUL byte cannot be sent in a result' };
+  if ((fields.name as string).trim() === '') return { ok: false, no, reason: 'empty <name>: no service to send the result for' };
   const rc = Number.parseInt(fields.rc as string, 10);
   if (Number.isNaN(rc) || rc < 0) return { ok: false, no, reason: `<rc> is not a return code: ${JSON.stringify(fields.rc)}` };
   const runtime = Number.parseFloat(fields.runtime as string);

@@ -19,4 +19,5 @@ test('bad lines say what was expected', () => {
   assert.deepEqual(parseBatchLine('h\ts\t7\tx', '\t'), { ok: false, reason: 'expected host<TAB>[service<TAB>]returncode<TAB>output, got no return code 0-3' });
   assert.equal(parseBatchLine('\t0\tx', '\t').ok, false);
   assert.equal(parseBatchLine('h|0', '|').ok, false);
+  assert.deepEqual(parseBatchLine('h\ts\t0\tnul\0here', '\t'), { ok: false, reason: 'a NUL byte cannot be sent in a result' });
 });

@@ -30,6 +30,8 @@ test('input without children; an unclosed child; performance without pplugin', (
   assert.deepEqual(parseMultiReport('<CHILD><no>1</no>'), { blocks: [{ ok: false, no: undefined, reason: 'no closing tag </CHILD>' }], noChildren: false });
   const child = '<CHILD><no>5</no><name>x</name><rc>0</rc><runtime>1</runtime><output>o</output><error></error><performance>a=1</performance></CHILD>';
   assert.deepEqual(parseMultiReport(child).blocks, [{ ok: false, no: '5', reason: 'missing <pplugin> next to <performance>' }]);
+  assert.deepEqual(parseMultiReport(child.replace('<name>x', '<name>')).blocks, [{ ok: false, no: '5', reason: 'empty <name>: no service to send the result for' }]);
+  assert.deepEqual(parseMultiReport(child.replace('<output>o', '<output>o\0')).blocks, [{ ok: false, no: '5', reason: 'a NUL byte cannot be sent in a result' }]);
   assert.deepEqual(parseMultiReport(child.replace('<rc>0', '<rc>x')).blocks, [{ ok: false, no: '5', reason: '<rc> is not a return code: "x"' }]);
 });
 
