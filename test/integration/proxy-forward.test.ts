@@ -10,7 +10,7 @@ import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { PLUGINS, serviceJob, submitJob } from '../helpers/jobs.js';
 import { ResultCollector } from '../helpers/result-collector.js';
 import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
-import { JobSink, names, startProxy, submitAll } from './proxy-harness.js';
+import { JobSink, names, startProxy, submitAll, uniqueFor } from './proxy-harness.js';
 
 const KEY_A = 'central-key-0123456789abcdef';
 const KEY_B = 'remote-site-key-fedcba9876543210';
@@ -67,7 +67,7 @@ describe('proxy: forwards between two gearmands', () => {
       await submitAll(clientA, 'plain_in', payloads);
       await sink.waitForAll(payloads);
       assert.deepEqual(sink.texts().sort(), [...payloads].sort());
-      for (const j of sink.jobs) assert.equal(j.unique, `u-${j.payload.toString()}`);
+      for (const j of sink.jobs) assert.equal(j.unique, uniqueFor(j.payload.toString()));
       const stats = daemon.stats.find((s) => s.queue === 'plain_in');
       assert.equal(stats?.jobsOut, 30);
       assert.equal(stats?.dropped, 0);

@@ -2,8 +2,10 @@
 // a sink that records every job reaching a queue (to count losses and duplicates), and a burst submitter.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { ServerAddress } from '../../src/gearman/address.js';
@@ -75,9 +77,14 @@ export class JobSink {
   }
 }
 
+/** The unique id submitAll gives a payload (short: gearmand limits unique ids to 64 bytes). */
+export function uniqueFor(payload: string): string {
+  return `u-${createHash('sha1').update(payload).digest('hex').slice(0, 20)}`;
+}
+
 /** Submits background jobs one after the other; resolves when gearmand holds them all. */
 export async function submitAll(client: GearmanClient, queue: string, payloads: readonly string[]): Promise<void> {
-  for (const p of payloads) await client.submitBackground(queue, p, { unique: `u-${p}` });
+  for (const p of payloads) await client.submitBackground(queue, p, { unique: uniqueFor(p) });
 }
 
 /** `prefix-0` … `prefix-(n-1)`. */
@@ -131,4 +138,52 @@ export async function startProxyProcess(args: string[]): Promise<ProxyProcess> {
   };
   await p.waitForLog('proxy:start');
   return p;
+}
+
+/**
+ * A TCP relay in front of a gearmand that a test can cut: every open socket is destroyed and new connections are
+ * refused until restore(). It models a network outage without restarting gearmand, whose queue lives in memory
+ * and would take the jobs already forwarded down with it.
+ */
+export class TcpRelay {
+  readonly #target: number;
+  readonly #sockets = new Set<net.Socket>();
+  #server: net.Server | undefined;
+  port = 0;
+
+  constructor(targetPort: number) {
+    this.#target = targetPort;
+  }
+
+  async start(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.#target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on('close', () => this.#sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.#server = server;
+  }
+
+  /** Drops every connection and refuses new ones. */
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const s of this.#sockets) s.destroy();
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Accepts connections again on the same port. */
+  restore(): Promise<void> {
+    return this.start();
+  }
 }
