@@ -18,7 +18,7 @@ import type { CapturedLog } from '../helpers/capture-log.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 export const PROXY_FIXTURES = fileURLToPath(new URL('../../fixtures/proxy/', import.meta.url));
-const CLI = fileURLToPath(new URL('../../src/cli/proxy.ts', import.meta.url));
+export const PROXY_CLI = fileURLToPath(new URL('../../src/cli/proxy.ts', import.meta.url));
 
 /** Retry settings that keep outage tests short. */
 export const FAST_RETRY = { initialDelayMs: 50, maxDelayMs: 300 };
@@ -96,8 +96,8 @@ export interface ProxyProcess {
   readonly proc: ChildProcess;
   output(): string;
   waitForLog(text: string, timeoutMs?: number): Promise<void>;
-  /** Log lines whose msg contains `text`. */
-  count(text: string): number;
+  /** Log lines whose msg contains `text` (and whose fields match `where`). */
+  count(text: string, where?: Record<string, unknown>): number;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -113,7 +113,7 @@ export function writeYaml(file: string, data: Record<string, unknown>): void {
 
 /** Runs the real `mg-gearman-proxy` CLI under tsx in its own process group; waits for `proxy:start`. */
 export async function startProxyProcess(args: string[]): Promise<ProxyProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, ['--import', 'tsx', PROXY_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(proc);
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -122,8 +122,12 @@ export async function startProxyProcess(args: string[]): Promise<ProxyProcess> {
     live.delete(proc);
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
-  const count = (text: string): number =>
-    out.split('\n').filter((l) => l.startsWith('{') && String((JSON.parse(l) as { msg?: unknown }).msg).includes(text)).length;
+  const count = (text: string, where: Record<string, unknown> = {}): number =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => String(e.msg).includes(text) && Object.entries(where).every(([k, v]) => e[k] === v)).length;
   const p: ProxyProcess = {
     proc,
     output: () => out,
