@@ -23,10 +23,10 @@ class PerlReader {
     throw new MgError('MG_ERR_PROXY_MIGRATE', `${this.file}:${line}: ${message}`, { details: { file: this.file, line } });
   }
 
-  // Skips blanks, `# comments` and POD-free Perl noise such as `use strict;` and a trailing `1;`.
+  // Skips blanks and `# comments`.
   skip(): void {
     for (;;) {
-      const m = /^(?:\s+|#[^\n]*|use\s+[\w:]+[^;]*;|1\s*;)/.exec(this.text.slice(this.#pos));
+      const m = /^(?:\s+|#[^\n]*)/.exec(this.text.slice(this.#pos));
       if (m === null || m[0] === '') return;
       this.#pos += m[0].length;
     }
@@ -56,6 +56,8 @@ class PerlReader {
   }
 
   statement(): void {
+    // `use strict;` and the customary trailing `1;` carry no setting.
+    if (this.eat(/use\s+[\w:]+[^;]*;/) !== undefined || this.eat(/1\s*;/) !== undefined) return;
     this.eat(/(?:our|my)\b/);
     const name = this.eat(/\$\w+/);
     if (name === undefined) this.fail(`only scalar assignments ($name = ...;) can be migrated, got "${this.text.slice(this.#pos, this.#pos + 30).split('\n')[0]}"`);
