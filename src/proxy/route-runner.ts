@@ -60,6 +60,7 @@ export class RouteRunner {
     await gen.worker.close({ timeoutMs });
     const left = this.#stats.inflight;
     if (left > 0) this.#log.warn({ jobs: left }, 'proxy:route:close handing held jobs back to the source gearmand');
+    this.#stats.released += left;
     this.#stop.abort();
     gen.abort.abort();
     await Promise.allSettled([this.#client.close({ timeoutMs: 1000 }), this.#source?.close({ timeoutMs: 1000 })]);
@@ -94,34 +95,43 @@ export class RouteRunner {
     const token = this.#stats.received(job.payload.length);
     const receivedAt = Date.now();
     try {
-      const out = await this.#transform(job, gen, log);
-      if (out === undefined) return;
-      for (let attempt = 0; !gen.abort.signal.aborted; attempt++) {
-        try {
-          await this.#client.submitBackground(this.route.to.queue, out.payload, {
-            priority: out.priority,
-            unique: out.unique,
-            timeoutMs: this.route.submitTimeoutMs,
-          });
-        } catch (err) {
-          if (gen.abort.signal.aborted) return;
-          this.#stats.failing(token);
-          this.#destinationDown(gen, err, log);
-          if (Date.now() - receivedAt >= this.route.releaseAfterMs) {
-            this.#release(gen);
-            return;
-          }
-          await abortableSleep(this.#delay(attempt), gen.abort.signal);
-          continue;
-        }
-        this.#stats.forwarded(token, out.payload.length);
-        this.#destinationUp();
-        if (!job.complete()) log.warn('proxy:job:complete not delivered (source connection dropped; gearmand requeues it: a duplicate follows)');
-        log.debug('proxy:job:forwarded');
-        return;
-      }
+      await this.#forward(job, gen, log, token, receivedAt);
+    } catch (err) {
+      // A bug in this file, not a job failure: never let the worker answer WORK_FAIL (gearmand would drop a
+      // background job); hand the jobs back to the source instead.
+      log.error({ err: coerceError(err) }, 'proxy:job:relay failed unexpectedly; handing the route\'s jobs back to the source');
+      // While closing, hold the job until close() has dropped the connection (abort comes after that).
+      if (!this.#release(gen)) await new Promise((resolve) => gen.abort.signal.addEventListener('abort', resolve, { once: true }));
     } finally {
       this.#stats.done(token);
+    }
+  }
+
+  // Transforms the job, then submits it until the destination confirms it; completes it only then.
+  async #forward(job: WorkerJob, gen: Generation, log: Logger, token: object, receivedAt: number): Promise<void> {
+    const out = await this.#transform(job, gen, log);
+    if (out === undefined) return;
+    for (let attempt = 0; !gen.abort.signal.aborted; attempt++) {
+      try {
+        await this.#client.submitBackground(this.route.to.queue, out.payload, {
+          priority: out.priority,
+          unique: out.unique,
+          timeoutMs: this.route.submitTimeoutMs,
+        });
+      } catch (err) {
+        if (gen.abort.signal.aborted) return;
+        this.#stats.failing(token);
+        this.#destinationDown(gen, err, log);
+        // Returning without the release would let the worker complete a job the destination never got.
+        if (Date.now() - receivedAt >= this.route.releaseAfterMs && this.#release(gen)) return;
+        await abortableSleep(this.#delay(attempt), gen.abort.signal);
+        continue;
+      }
+      this.#stats.forwarded(token, out.payload.length);
+      this.#destinationUp();
+      if (!job.complete()) log.warn('proxy:job:complete not delivered (source connection dropped; gearmand requeues it: a duplicate follows)');
+      log.debug('proxy:job:forwarded');
+      return;
     }
   }
 
@@ -204,8 +214,10 @@ export class RouteRunner {
 
   // Hands every job of this generation back to the source gearmand (it requeues the jobs of a worker that
   // disconnects), then probes the destination and grabs again on a fresh connection once it answers.
-  #release(gen: Generation): void {
-    if (gen !== this.#gen || this.#closed) return;
+  // Returns false only when the route is closing: close() hands the jobs back itself, after the drain.
+  #release(gen: Generation): boolean {
+    if (gen !== this.#gen) return true; // released already: its connection is gone
+    if (this.#closed) return false;
     const held = gen.worker.activeJobs;
     this.#stats.released += held;
     this.#log.warn({ jobs: held, releaseAfterMs: this.route.releaseAfterMs }, 'proxy:route:release destination down too long; jobs go back to the source queue');
@@ -214,6 +226,7 @@ export class RouteRunner {
     this.#gen = this.#newGeneration();
     this.#probing = true;
     void this.#probe();
+    return true;
   }
 
   async #probe(): Promise<void> {

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { getStatus } from '../../src/gearman/admin.js';
 import { GearmanClient } from '../../src/gearman/client.js';
 import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -51,6 +52,31 @@ describe('proxy CLI: signals and restarts', () => {
       const stopped = await proxy.stop('SIGTERM');
       assert.equal(stopped.code, 0);
       assert.equal(proxy.count('proxy:stop draining'), 1);
+    }
+  });
+
+  test('SIGTERM during an outage drains up to drainTimeoutMs, hands held jobs back and exits 0', async () => {
+    const file = join(dir, 'term.yaml');
+    writeYaml(file, { drainTimeoutMs: 500, routes: [{ from: A('term_in'), to: B('term_out'), inflight: 4, retry: FAST_RETRY }] });
+    await b.stop();
+    const proxy = await startProxyProcess([`--config=${file}`]);
+    const payloads = names('term', 10);
+    await submitAll(clientA, 'term_in', payloads);
+    await proxy.waitForLog('proxy:destination:down');
+    assert.equal((await proxy.stop('SIGTERM')).code, 0);
+    assert.equal(proxy.count('proxy:route:close handing held jobs back'), 1);
+    // Everything is back in the source queue, none running: the next proxy (or a restart) forwards it.
+    const status = (await getStatus(a.address)).find((f) => f.name === 'term_in');
+    assert.deepEqual([status?.total, status?.running], [10, 0]);
+    await b.restart();
+    const next = await startProxyProcess([`--config=${file}`]);
+    const sink = new JobSink([b.address], 'term_out');
+    try {
+      await sink.waitForAll(payloads);
+      assert.equal(sink.duplicates(), 0);
+    } finally {
+      await sink.close();
+      await next.stop('SIGTERM');
     }
   });
 
