@@ -117,7 +117,7 @@ export class ProxyDaemon {
 
   #statsFor(route: RouteConfig): RouteStats {
     let s = this.#stats.get(route.name);
-    if (s === undefined) this.#stats.set(route.name, (s = new RouteStats(route.name, route.from.queue, route.to.server)));
+    if (s === undefined) this.#stats.set(route.name, (s = new RouteStats(route.name, route.from.queue, route.to.server, route.from.server)));
     s.destinationServer = route.to.server;
     return s;
   }

@@ -40,22 +40,25 @@ export class ProxyMetrics {
         },
       });
     }
-    const gauge = (name: string, help: string, value: (s: RouteStats) => number, extra: string[] = []): void => {
+    // `server` names the gearmand a state gauge is about.
+    const gauge = (name: string, help: string, value: (s: RouteStats) => number, server?: (s: RouteStats) => string): void => {
       new Gauge({
         name,
         help,
-        labelNames: [...labels, ...extra],
+        labelNames: server === undefined ? labels : [...labels, 'server'],
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const s of stats()) this.set(extra.length > 0 ? { route: s.route, server: s.destinationServer } : { route: s.route }, value(s));
+          for (const s of stats()) this.set(server === undefined ? { route: s.route } : { route: s.route, server: server(s) }, value(s));
         },
       });
     };
+    const upValue = (up: boolean | undefined): number => (up === undefined ? -1 : up ? 1 : 0);
     gauge('mg_proxy_backlog_jobs', 'Held jobs whose forward failed at least once.', (s) => s.backlog);
     gauge('mg_proxy_backlog_oldest_age_seconds', 'Age of the oldest backlog job.', (s) => s.oldestBacklogAge());
     gauge('mg_proxy_inflight_jobs', 'Jobs held by the proxy right now.', (s) => s.inflight);
-    gauge('mg_proxy_destination_up', 'Destination state: 1 up, 0 down, -1 not tried yet.', (s) => (s.destination.up === undefined ? -1 : s.destination.up ? 1 : 0), ['server']);
+    gauge('mg_proxy_destination_up', 'Destination state: 1 up, 0 down, -1 not tried yet.', (s) => upValue(s.destination.up), (s) => s.destinationServer);
+    gauge('mg_proxy_source_up', 'Source connection state: 1 up, 0 down, -1 not connected yet.', (s) => upValue(s.source.up), (s) => s.sourceServer);
     gauge('mg_proxy_last_success_timestamp_seconds', 'When the destination last confirmed a job.', (s) => s.lastSuccess / 1000);
     const latency = new Histogram({
       name: 'mg_proxy_forward_latency_seconds',

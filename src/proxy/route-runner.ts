@@ -86,6 +86,9 @@ export class RouteRunner {
       logger: this.#log,
     });
     const gen: Generation = { worker, abort: new AbortController() };
+    // Only the current generation speaks for the source: a released one going down is our own doing.
+    worker.on('server:up', () => gen === this.#gen && this.#stats.setSource(true));
+    worker.on('server:down', (_server, err) => gen === this.#gen && this.#stats.setSource(false, err.message));
     worker.setHandler((job) => (this.route.async ? this.#relayAsync(job, gen) : this.#relaySync(job)));
     return gen;
   }
@@ -221,9 +224,9 @@ export class RouteRunner {
     const held = gen.worker.activeJobs;
     this.#stats.released += held;
     this.#log.warn({ jobs: held, releaseAfterMs: this.route.releaseAfterMs }, 'proxy:route:release destination down too long; jobs go back to the source queue');
+    this.#gen = this.#newGeneration();
     gen.worker.destroy();
     gen.abort.abort();
-    this.#gen = this.#newGeneration();
     this.#probing = true;
     void this.#probe();
     return true;

@@ -1,7 +1,7 @@
 // Counters and state of one route, kept by the daemon under the route's name so that they survive SIGHUP
 // reloads. The status queue and the Prometheus metrics both read these; nothing else keeps numbers.
 
-export interface DestinationState {
+export interface ServerState {
   /** undefined until the first attempt. */
   up: boolean | undefined;
   /** Message of the last failure while down. */
@@ -33,7 +33,9 @@ export class RouteStats {
   dropped = 0;
   /** Date.now() of the last successful forward. */
   lastSuccess = 0;
-  readonly destination: DestinationState = { up: undefined, lastError: undefined, since: Date.now() };
+  readonly destination: ServerState = { up: undefined, lastError: undefined, since: Date.now() };
+  /** The route's connection to its source gearmand (undefined until the first connect or failure). */
+  readonly source: ServerState = { up: undefined, lastError: undefined, since: Date.now() };
   readonly #held = new Map<object, HeldJob>();
   readonly #latency: ((seconds: number) => void)[] = [];
 
@@ -42,6 +44,8 @@ export class RouteStats {
     readonly queue: string,
     /** `host:port` of the destination, named in the status answer when it fails. */
     public destinationServer: string,
+    /** `host:port` of the source, named in the status answer when it fails. */
+    public sourceServer: string,
   ) {}
 
   /** A job was taken from the source; returns its token for the other calls. */
@@ -80,9 +84,11 @@ export class RouteStats {
   }
 
   setDestination(up: boolean, error?: string): void {
-    if (this.destination.up !== up) this.destination.since = Date.now();
-    this.destination.up = up;
-    this.destination.lastError = up ? undefined : error;
+    setState(this.destination, up, error);
+  }
+
+  setSource(up: boolean, error?: string): void {
+    setState(this.source, up, error);
   }
 
   /** Jobs held right now. */
@@ -103,4 +109,10 @@ export class RouteStats {
     for (const h of this.#held.values()) if (h.failing && h.since < oldest) oldest = h.since;
     return (now - oldest) / 1000;
   }
+}
+
+function setState(state: ServerState, up: boolean, error: string | undefined): void {
+  if (state.up !== up) state.since = Date.now();
+  state.up = up;
+  state.lastError = up ? undefined : error;
 }

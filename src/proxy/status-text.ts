@@ -1,7 +1,8 @@
 // The status answer check_gearman reads (gearman-proxy.md §3): `<rc>:<STATUS> - <text>|<perfdata>`, the Perl
 // proxy's metric names (counters suffixed `c`, global keys first, then `<queue>::<metric>`), `perfdatafilter=`
 // in the request. Unlike the original it names every failed server and gives the oldest backlog age instead
-// of letting one message overwrite the other, and it goes CRITICAL if a job was ever dropped.
+// of letting one message overwrite the other (a source the proxy cannot reach counts as failed too), and it goes
+// CRITICAL if a job was ever dropped.
 import { VERSION } from '../version.js';
 import type { RouteStats } from './route-stats.js';
 
@@ -32,7 +33,15 @@ export function buildStatusText(input: StatusInput, request = ''): string {
   const backlog = sum((s) => s.backlog);
   const oldest = Math.max(0, ...input.stats.map((s) => s.oldestBacklogAge(now)));
   const dropped = sum((s) => s.dropped);
-  const failed = [...new Set(input.stats.filter((s) => s.destination.up === false).map((s) => s.destinationServer))].sort();
+  // Destinations and sources alike: a source the proxy cannot reach leaves its queue unserved.
+  const failed = [
+    ...new Set(
+      input.stats.flatMap((s) => [
+        ...(s.destination.up === false ? [s.destinationServer] : []),
+        ...(s.source.up === false ? [s.sourceServer] : []),
+      ]),
+    ),
+  ].sort();
 
   const global: [string, number, string][] = [
     ['backlog', backlog, ''],

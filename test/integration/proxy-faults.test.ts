@@ -6,7 +6,8 @@ import { getStatus } from '../../src/gearman/admin.js';
 import { GearmanClient } from '../../src/gearman/client.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
 import type { ProxyDaemon } from '../../src/proxy/daemon.js';
-import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
+import { buildStatusText } from '../../src/proxy/status-text.js';
+import { freePort, startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { FAST_RETRY, JobSink, names, startProxy, submitAll, TcpRelay } from './proxy-harness.js';
 
@@ -122,6 +123,27 @@ describe('proxy: faults lose no job', () => {
       assert.equal(sink.duplicates(), 0);
     } finally {
       await sink.close();
+    }
+  });
+
+  test('an unreachable source is reported as a failed server and served once it comes up', async () => {
+    const port = await freePort();
+    const daemon = await proxy([{ from: `127.0.0.1:${port}/late_in`, to: B('late_out'), retry: FAST_RETRY }]);
+    const stats = daemon.stats[0];
+    await waitFor(() => stats?.source.up === false, { timeoutMs: 10_000, message: 'source marked down' });
+    assert.match(buildStatusText({ stats: daemon.stats, sourceServers: 1 }), new RegExp(`^1:WARNING - .* 1 server failed: 127\\.0\\.0\\.1:${port}\\.`));
+    const late = await startGearmand({ port });
+    const sink = new JobSink([b.address], 'late_out');
+    const client = new GearmanClient({ servers: [late.address] });
+    try {
+      await submitAll(client, 'late_in', ['late-0', 'late-1']);
+      await sink.waitForAll(['late-0', 'late-1']);
+      assert.equal(stats?.source.up, true);
+    } finally {
+      await client.close();
+      await sink.close();
+      await daemon.close();
+      await late.stop();
     }
   });
 

@@ -3,12 +3,15 @@
 // key to the central one; a sync route relays the remote worker's status queue.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getStatus } from '../../src/gearman/admin.js';
 import { GearmanClient } from '../../src/gearman/client.js';
+import { GearmanWorker } from '../../src/gearman/worker.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
 import type { ProxyDaemon } from '../../src/proxy/daemon.js';
 import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { PLUGINS, serviceJob, submitJob } from '../helpers/jobs.js';
 import { ResultCollector } from '../helpers/result-collector.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
 import { JobSink, names, startProxy, submitAll, uniqueFor } from './proxy-harness.js';
 
@@ -30,6 +33,7 @@ describe('proxy: forwards between two gearmands', () => {
     ({ daemon } = await startProxy({
       routes: [
         { from: A('plain_in'), to: B('plain_out') },
+        { from: A('prio_in'), to: B('prio_out'), priority: 'high' },
         // checks: re-encrypted for the site; the rewrite sends their results to a queue only the next route reads
         {
           from: A('hostgroup_remote'),
@@ -76,6 +80,23 @@ describe('proxy: forwards between two gearmands', () => {
     }
   });
 
+  test('the route priority applies to the forwarded job: a high one overtakes jobs already queued', async () => {
+    const clientB = new GearmanClient({ servers: [b.address] });
+    try {
+      for (let i = 0; i < 5; i++) await clientB.submitBackground('prio_out', `queued-${i}`);
+      await clientA.submitBackground('prio_in', 'proxied-high');
+      await waitFor(async () => (await getStatus(b.address)).find((f) => f.name === 'prio_out')?.total === 6, { message: '6 jobs queued on B' });
+      const order: string[] = [];
+      const one = new GearmanWorker({ servers: [b.address], functions: ['prio_out'], maxJobs: 1, handler: (job) => void order.push(job.payload.toString()) });
+      one.start();
+      await waitFor(() => order.length === 6, { message: 'all 6 taken' });
+      await one.close({ timeoutMs: 500 });
+      assert.equal(order[0], 'proxied-high');
+    } finally {
+      await clientB.close();
+    }
+  });
+
   test('checks run behind the remote gearmand and their results come back under the central key', async () => {
     const codecA = new PayloadCodec({ encryption: true, key: KEY_A });
     for (let i = 0; i < 5; i++) await submitJob(clientA, codecA, 'hostgroup_remote', serviceJob('h1', `rewrite-${i}`, `${PLUGINS}ok.sh`));
@@ -98,7 +119,6 @@ describe('proxy: forwards between two gearmands', () => {
 
   test('a sync forward reports a remote failure to its caller once and never replays it', async () => {
     const clientB = new GearmanClient({ servers: [b.address] });
-    const { GearmanWorker } = await import('../../src/gearman/worker.js');
     let runs = 0;
     const failing = new GearmanWorker({
       servers: [b.address],
