@@ -63,6 +63,8 @@ export interface RouteConfig {
   readonly submitTimeoutMs: number;
   /** Sync routes: a result later than this fails the caller's job. @defaultValue 300000 */
   readonly syncTimeoutMs: number;
+  /** ECHO probe interval and answer timeout on both connections: finds a half-open (stale) one. @defaultValue 5000 */
+  readonly keepaliveMs: number;
 }
 
 export interface ProxyConfig {

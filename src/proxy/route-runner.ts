@@ -8,6 +8,7 @@ import { coerceError, hasCode } from '../errors.js';
 import { computeBackoffDelay } from '../gearman/backoff.js';
 import { GearmanClient } from '../gearman/client.js';
 import { getVersion } from '../gearman/admin.js';
+import type { ConnectionOptions } from '../gearman/connection.js';
 import { GearmanWorker } from '../gearman/worker.js';
 import type { WorkerJob } from '../gearman/worker-job.js';
 import type { Logger } from '../log.js';
@@ -41,8 +42,7 @@ export class RouteRunner {
     this.#stats = stats;
     this.#pipeline = pipeline;
     this.#log = logger.child({ route: route.name });
-    const backoff = { initialDelayMs: route.retry.initialDelayMs, maxDelayMs: route.retry.maxDelayMs };
-    this.#client = new GearmanClient({ servers: [route.to.address], requestTimeoutMs: route.submitTimeoutMs, logger: this.#log, connection: { backoff } });
+    this.#client = new GearmanClient({ servers: [route.to.address], requestTimeoutMs: route.submitTimeoutMs, logger: this.#log, connection: this.#connection() });
     this.#gen = this.#newGeneration();
   }
 
@@ -84,6 +84,7 @@ export class RouteRunner {
       maxJobs: this.route.concurrency,
       clientId: 'mg-gearman-proxy',
       logger: this.#log,
+      connection: this.#connection(),
     });
     const gen: Generation = { worker, abort: new AbortController() };
     // Only the current generation speaks for the source: a released one going down is our own doing.
@@ -188,6 +189,13 @@ export class RouteRunner {
     } finally {
       this.#stats.done(token);
     }
+  }
+
+  // A request timeout does not drop a connection, so a half-open one (NAT or firewall state lost, peer gone
+  // without FIN) would swallow every retry until TCP gives up; a short ECHO probe finds it and reconnects.
+  #connection(): ConnectionOptions {
+    const { initialDelayMs, maxDelayMs } = this.route.retry;
+    return { backoff: { initialDelayMs, maxDelayMs }, keepaliveIntervalMs: this.route.keepaliveMs, keepaliveTimeoutMs: this.route.keepaliveMs };
   }
 
   #delay(attempt: number): number {

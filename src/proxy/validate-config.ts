@@ -19,7 +19,7 @@ export interface ConfigDocument {
 const TOP_KEYS = new Set(['routes', 'statusQueue', 'metricsListen', 'drainTimeoutMs', 'debug', 'logfile']);
 const ROUTE_KEYS = new Set([
   'from', 'to', 'decrypt', 'encrypt', 'rewrite', 'callback', 'callbackTimeoutMs', 'async', 'worker', 'inflight', 'priority',
-  'retry', 'maxAttempts', 'deadLetterQueue', 'releaseAfterMs', 'submitTimeoutMs', 'syncTimeoutMs',
+  'retry', 'maxAttempts', 'deadLetterQueue', 'releaseAfterMs', 'submitTimeoutMs', 'syncTimeoutMs', 'keepaliveMs',
 ]);
 
 type Obj = Record<string, unknown>;
@@ -163,6 +163,7 @@ function route(raw: unknown, index: number, doc: ConfigDocument): RouteConfig {
     releaseAfterMs: int(where, raw, 'releaseAfterMs', 60_000, 1),
     submitTimeoutMs: int(where, raw, 'submitTimeoutMs', 10_000, 1),
     syncTimeoutMs: int(where, raw, 'syncTimeoutMs', 300_000, 1),
+    keepaliveMs: int(where, raw, 'keepaliveMs', 5000, 1),
   });
 }
 

@@ -126,6 +126,26 @@ describe('proxy: faults lose no job', () => {
     }
   });
 
+  test('a half-open destination connection (no FIN, nothing passes) is found by the ECHO probe and replaced', async () => {
+    const relay = new TcpRelay(b.port);
+    await relay.start();
+    const sink = new JobSink([b.address], 'frozen_out');
+    await proxy([{ from: A('frozen_in'), to: `127.0.0.1:${relay.port}/frozen_out`, keepaliveMs: 300, submitTimeoutMs: 500, retry: FAST_RETRY }]);
+    try {
+      const first = names('frozen-a', 5);
+      await submitAll(clientA, 'frozen_in', first);
+      await sink.waitForAll(first);
+      relay.freeze();
+      const second = names('frozen-b', 20);
+      await submitAll(clientA, 'frozen_in', second);
+      await sink.waitForAll(second, 30_000);
+      assert.ok(sink.duplicates() <= 1, `duplicates ${sink.duplicates()}`);
+    } finally {
+      await relay.cut();
+      await sink.close();
+    }
+  });
+
   test('an unreachable source is reported as a failed server and served once it comes up', async () => {
     const port = await freePort();
     const daemon = await proxy([{ from: `127.0.0.1:${port}/late_in`, to: B('late_out'), retry: FAST_RETRY }]);

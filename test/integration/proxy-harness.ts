@@ -152,6 +152,7 @@ export async function startProxyProcess(args: string[]): Promise<ProxyProcess> {
 export class TcpRelay {
   readonly #target: number;
   readonly #sockets = new Set<net.Socket>();
+  readonly #pairs = new Set<[net.Socket, net.Socket]>();
   #server: net.Server | undefined;
   port = 0;
 
@@ -172,6 +173,9 @@ export class TcpRelay {
       }
       client.pipe(upstream);
       upstream.pipe(client);
+      const pair: [net.Socket, net.Socket] = [client, upstream];
+      this.#pairs.add(pair);
+      client.on('close', () => this.#pairs.delete(pair));
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as net.AddressInfo).port;
@@ -184,6 +188,20 @@ export class TcpRelay {
     this.#server = undefined;
     for (const s of this.#sockets) s.destroy();
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Makes every open connection half-open: nothing passes any more in either direction and no FIN or RST is sent,
+   * as when a firewall or NAT forgets the connection. New connections work.
+   */
+  freeze(): void {
+    for (const [client, upstream] of this.#pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.#pairs.clear();
   }
 
   /** Accepts connections again on the same port. */
