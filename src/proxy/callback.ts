@@ -1,6 +1,7 @@
 // The data callback: a JS/TS module exported function that replaces the Perl proxy's `data_callback` sub.
 // It sees the decoded text and may return new text, and optionally a unique id and a priority. A throw, an
 // unusable answer or overrunning the time limit is an MG_ERR_PROXY_CALLBACK: the route retries the job.
+import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { coerceError, MgError } from '../errors.js';
 import type { Priority } from '../gearman/client.js';
@@ -22,10 +23,12 @@ export interface CallbackResult {
 
 /** Imports the module and returns a caller that enforces the time limit and checks the answer. */
 export async function loadCallback(config: CallbackConfig): Promise<(payload: Buffer, ctx: CallbackContext) => Promise<CallbackResult>> {
-  const url = config.module.startsWith('file:') ? config.module : pathToFileURL(config.module).href;
+  const url = new URL(config.module.startsWith('file:') ? config.module : pathToFileURL(config.module).href);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    // import() caches by URL: the file's mtime in the query makes a SIGHUP after an edit load the new code.
+    url.searchParams.set('mtime', String(statSync(url).mtimeMs));
+    mod = (await import(url.href)) as Record<string, unknown>;
   } catch (err) {
     throw new MgError('MG_ERR_PROXY_CALLBACK', `cannot load callback module ${config.module}: ${coerceError(err).message}`, { cause: err });
   }

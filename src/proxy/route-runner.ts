@@ -58,7 +58,8 @@ export class RouteRunner {
     const gen = this.#gen;
     gen.worker.pause();
     await gen.worker.close({ timeoutMs });
-    const left = this.#stats.inflight;
+    // This runner's own jobs (the stats are shared with the runner that replaces it on SIGHUP).
+    const left = gen.worker.activeJobs;
     if (left > 0) this.#log.warn({ jobs: left }, 'proxy:route:close handing held jobs back to the source gearmand');
     this.#stats.released += left;
     this.#stop.abort();

@@ -1,5 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PayloadCodec } from '../../../src/job/crypto.js';
 import { createPipeline } from '../../../src/proxy/pipeline.js';
@@ -60,6 +63,19 @@ describe('proxy pipeline', () => {
     const hang = await createPipeline(route({ callback: './callbacks/rewrite.mjs#hang', callbackTimeoutMs: 20 }));
     await assert.rejects(hang(job(plain.encode(TEXT))), { code: 'MG_ERR_PROXY_CALLBACK', message: /did not answer within 20 ms/ });
     await assert.rejects(createPipeline(route({ callback: './callbacks/rewrite.mjs#missing' })), { code: 'MG_ERR_PROXY_CALLBACK', message: /no function export "missing"/ });
+  });
+
+  test('a callback module edited on disk is loaded anew (SIGHUP picks up the new code)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-proxy-cb-'));
+    const file = join(dir, 'cb.mjs');
+    const plain = new PayloadCodec({ encryption: false });
+    writeFileSync(file, 'export default () => "version=1\\n";\n');
+    const v1 = await createPipeline(route({ callback: file }));
+    writeFileSync(file, 'export default () => "version=2\\n";\n');
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const v2 = await createPipeline(route({ callback: file }));
+    assert.equal(plain.decode((await v1(job(plain.encode(TEXT)))).payload), 'version=1\n');
+    assert.equal(plain.decode((await v2(job(plain.encode(TEXT)))).payload), 'version=2\n');
   });
 
   test('applyRewrite replaces, appends and deletes lines and keeps the text tail and bytes', () => {
