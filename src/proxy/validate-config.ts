@@ -167,6 +167,19 @@ function route(raw: unknown, index: number, doc: ConfigDocument): RouteConfig {
   });
 }
 
+// A job that comes back to a queue it left would be forwarded forever: refuse routes that form a cycle.
+function checkLoops(routes: readonly RouteConfig[], where: ReadonlyMap<string, string>): void {
+  const next = new Map(routes.map((r) => [r.name, `${r.to.server}/${r.to.queue}`]));
+  for (const r of routes) {
+    const path = [r.name];
+    for (let at = next.get(r.name); at !== undefined; at = next.get(at)) {
+      if (at === r.name) fail(`${where.get(r.name) ?? ''} "${r.name}"`, `routes form a loop: ${[...path, at].join(' → ')}`);
+      if (path.includes(at)) break; // a loop that does not pass through r is reported from one of its own routes
+      path.push(at);
+    }
+  }
+}
+
 /** Merges and validates documents in order: routes are concatenated, later top-level settings win. */
 export function validateProxyConfig(docs: readonly ConfigDocument[]): ProxyConfig {
   const routes: RouteConfig[] = [];
@@ -189,6 +202,7 @@ export function validateProxyConfig(docs: readonly ConfigDocument[]): ProxyConfi
     for (const [k, v] of Object.entries(doc.data)) if (k !== 'routes') top[k] = v;
   }
   if (routes.length === 0) fail(docs.map((d) => d.source).join(', ') || '(no config)', 'no routes configured');
+  checkLoops(routes, seen);
   const statusQueue = endpoint('statusQueue', top, 'statusQueue');
   let metricsListen: ProxyConfig['metricsListen'];
   const ml = str('metricsListen', top, 'metricsListen');

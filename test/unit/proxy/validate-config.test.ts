@@ -46,6 +46,8 @@ describe('proxy config validation', () => {
     fails({ routes: [{ from: 'a:1/q', to: 'b:2/q', rewrite: { set: { 'bad key': 'x' } } }] }, /rewrite\.set/);
     fails({ routes: [{ from: 'a:1/q', to: 'b:2/q' }, { from: 'a:1/q', to: 'c:2/q' }] }, /routes\[1\] "a:1\/q": the source queue is already routed by p\.yaml: routes\[0\]/);
     fails({ routes: [] }, /no routes configured/);
+    fails({ routes: [{ from: 'a:1/q', to: 'a:1/q' }] }, /routes\[0\] "a:1\/q": routes form a loop: a:1\/q → a:1\/q/);
+    fails({ routes: [{ from: 'a:1/q', to: 'b:1/q' }, { from: 'c:1/x', to: 'd:1/x' }, { from: 'b:1/q', to: 'a:1/q' }] }, /routes form a loop: a:1\/q → b:1\/q → a:1\/q/);
     fails({ routes: [{ from: 'a:1/q', to: 'b:2/q' }], metricsListen: 'nope' }, /metricsListen: expected host:port/);
     fails({ routes: [{ from: 'a:1/q', to: 'b:2/q', decrypt: 'file:/nonexistent/key' }] }, /`decrypt`: cannot read the key file \/nonexistent\/key/);
   });
