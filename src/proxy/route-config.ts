@@ -3,10 +3,10 @@
 import type { ServerAddress } from '../gearman/address.js';
 import type { Priority } from '../gearman/client.js';
 
-/** A queue on a job server: `host:port/queue`. */
+/** A queue on a job server, `host:port/queue`, or on several for failover: `host1:port,host2:port/queue`. */
 export interface Endpoint {
-  readonly address: ServerAddress;
-  /** `host:port` as the transport formats it. */
+  readonly addresses: readonly ServerAddress[];
+  /** `host:port[,host:port...]` as the transport formats them. */
   readonly server: string;
   readonly queue: string;
 }

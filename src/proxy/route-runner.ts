@@ -42,7 +42,7 @@ export class RouteRunner {
     this.#stats = stats;
     this.#pipeline = pipeline;
     this.#log = logger.child({ route: route.name });
-    this.#client = new GearmanClient({ servers: [route.to.address], requestTimeoutMs: route.submitTimeoutMs, logger: this.#log, connection: this.#connection() });
+    this.#client = new GearmanClient({ servers: route.to.addresses, requestTimeoutMs: route.submitTimeoutMs, logger: this.#log, connection: this.#connection() });
     this.#gen = this.#newGeneration();
   }
 
@@ -80,7 +80,7 @@ export class RouteRunner {
 
   #newGeneration(): Generation {
     const worker = new GearmanWorker({
-      servers: [this.route.from.address],
+      servers: this.route.from.addresses,
       functions: [this.route.from.queue],
       maxJobs: this.route.concurrency,
       clientId: 'mg-gearman-proxy',
@@ -164,7 +164,7 @@ export class RouteRunner {
   // The original payload goes to the dead-letter queue on the source server; only then is the job completed.
   async #deadLetter(job: WorkerJob, gen: Generation): Promise<void> {
     const queue = this.route.deadLetterQueue as string;
-    this.#source ??= new GearmanClient({ servers: [this.route.from.address], requestTimeoutMs: this.route.submitTimeoutMs, logger: this.#log });
+    this.#source ??= new GearmanClient({ servers: this.route.from.addresses, requestTimeoutMs: this.route.submitTimeoutMs, logger: this.#log });
     for (let attempt = 0; !gen.abort.signal.aborted; attempt++) {
       try {
         await this.#source.submitBackground(queue, job.payload, { unique: job.unique });
@@ -246,9 +246,11 @@ export class RouteRunner {
       await abortableSleep(this.#delay(attempt), this.#stop.signal);
       if (this.#stop.signal.aborted) return;
       try {
-        await getVersion(this.route.to.address, { timeoutMs: 2000, connectTimeoutMs: 2000 });
+        // Any destination server that answers will do: the client fails over to it.
+        await Promise.any(this.route.to.addresses.map((a) => getVersion(a, { timeoutMs: 2000, connectTimeoutMs: 2000 })));
       } catch (err) {
-        if (!hasCode(err, 'MG_ERR_GEARMAN_ADMIN')) continue;
+        const errors = err instanceof AggregateError ? err.errors : [err];
+        if (!errors.some((e) => hasCode(e, 'MG_ERR_GEARMAN_ADMIN'))) continue;
       }
       this.#probing = false;
       this.#pausedForDestination = false;

@@ -11,7 +11,7 @@ export class StatusQueue {
 
   constructor(endpoint: Endpoint, input: () => StatusInput, logger: Logger) {
     this.#worker = new GearmanWorker({
-      servers: [endpoint.address],
+      servers: endpoint.addresses,
       functions: [endpoint.queue],
       maxJobs: 4,
       clientId: 'mg-gearman-proxy-status',

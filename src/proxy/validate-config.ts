@@ -54,15 +54,15 @@ function str(where: string, obj: Obj, key: string): string | undefined {
   return v;
 }
 
-/** Parses `host:port/queue`; the queue is everything after the first `/`. */
+/** Parses `host:port/queue` or `host1:port,host2:port/queue`; the queue is everything after the first `/`. */
 export function parseEndpoint(text: string): Endpoint {
   const slash = text.indexOf('/');
   const queue = slash < 0 ? '' : text.slice(slash + 1);
   if (slash <= 0 || queue === '' || queue.includes('\0')) {
     throw new MgError('MG_ERR_INVALID_ARGUMENT', `expected host:port/queue, got "${text}"`);
   }
-  const address = parseServerAddress(text.slice(0, slash));
-  return { address, server: formatServerAddress(address), queue };
+  const addresses = Object.freeze(text.slice(0, slash).split(',').map((a) => parseServerAddress(a)));
+  return Object.freeze({ addresses, server: addresses.map(formatServerAddress).join(','), queue });
 }
 
 function endpoint(where: string, obj: Obj, key: string): Endpoint | undefined {

@@ -8,7 +8,7 @@ import { GearmanClient } from '../../src/gearman/client.js';
 import { GearmanWorker } from '../../src/gearman/worker.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
 import type { ProxyDaemon } from '../../src/proxy/daemon.js';
-import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
+import { freePort, startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { PLUGINS, serviceJob, submitJob } from '../helpers/jobs.js';
 import { ResultCollector } from '../helpers/result-collector.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -30,10 +30,13 @@ describe('proxy: forwards between two gearmands', () => {
 
   before(async () => {
     [a, b] = await Promise.all([startGearmand(), startGearmand()]);
+    const deadPort = await freePort();
     ({ daemon } = await startProxy({
       routes: [
         { from: A('plain_in'), to: B('plain_out') },
         { from: A('prio_in'), to: B('prio_out'), priority: 'high' },
+        // the first destination server refuses connections: the client uses the second
+        { from: A('failover_in'), to: `127.0.0.1:${deadPort},127.0.0.1:${b.port}/failover_out` },
         // checks: re-encrypted for the site; the rewrite sends their results to a queue only the next route reads
         {
           from: A('hostgroup_remote'),
@@ -75,6 +78,18 @@ describe('proxy: forwards between two gearmands', () => {
       const stats = daemon.stats.find((s) => s.queue === 'plain_in');
       assert.equal(stats?.jobsOut, 30);
       assert.equal(stats?.dropped, 0);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  test('a destination list fails over to the server that answers', async () => {
+    const sink = new JobSink([b.address], 'failover_out');
+    try {
+      const payloads = names('failover', 10);
+      await submitAll(clientA, 'failover_in', payloads);
+      await sink.waitForAll(payloads);
+      assert.equal(sink.duplicates(), 0);
     } finally {
       await sink.close();
     }

@@ -17,7 +17,9 @@ const fails = (data: unknown, message: RegExp): void => {
 
 describe('proxy config validation', () => {
   test('parses endpoints, IPv6 included', () => {
-    assert.deepEqual(parseEndpoint('gm1:4731/check_results'), { address: { host: 'gm1', port: 4731 }, server: 'gm1:4731', queue: 'check_results' });
+    assert.deepEqual(parseEndpoint('gm1:4731/check_results'), { addresses: [{ host: 'gm1', port: 4731 }], server: 'gm1:4731', queue: 'check_results' });
+    assert.deepEqual(parseEndpoint('gm1,gm2:4731/q').addresses, [{ host: 'gm1', port: 4730 }, { host: 'gm2', port: 4731 }]);
+    assert.equal(parseEndpoint('gm1,gm2:4731/q').server, 'gm1:4730,gm2:4731');
     assert.equal(parseEndpoint('[::1]:4730/q').server, '[::1]:4730');
     assert.equal(parseEndpoint('gm1/q').server, 'gm1:4730');
     assert.throws(() => parseEndpoint('gm1:4730'), /expected host:port\/queue/);
