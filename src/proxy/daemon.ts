@@ -84,9 +84,13 @@ export class ProxyDaemon {
         stopping.push(running.runner.close(config.drainTimeoutMs));
       }
     }
-    // The old runner hands its held jobs back while the new one starts grabbing: no job waits for both.
+    // The old runner drains (its held jobs keep retrying up to drainTimeoutMs, then go back to gearmand) while the
+    // new one already grabs: the queue is never left unserved.
     changed.forEach((r, i) => this.#run(r, pipelines[i] as Awaited<ReturnType<typeof createPipeline>>));
     this.#applyStatusQueue(old);
+    if (JSON.stringify(old.metricsListen) !== JSON.stringify(config.metricsListen)) {
+      this.#log.warn({ metricsListen: config.metricsListen }, 'proxy:reload metricsListen changes need a restart; the endpoint stays where it is');
+    }
     const removed = old.routes.filter((r) => !next.has(r.name)).map((r) => r.name);
     this.#log.info({ started: changed.map((r) => r.name), removed }, 'proxy:reload');
     await Promise.all(stopping);
