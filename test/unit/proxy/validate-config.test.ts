@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPipeline } from '../../../src/proxy/pipeline.js';
 import { loadProxyConfig } from '../../../src/proxy/read-config.js';
 import { parseEndpoint, validateProxyConfig } from '../../../src/proxy/validate-config.js';
 
@@ -66,6 +68,15 @@ describe('proxy config validation', () => {
     assert.deepEqual(c.routes[0]?.callback, { module: join(dir, 'cb.mjs'), exportName: 'fn', timeoutMs: 5000 });
     assert.equal(c.routes[1]?.concurrency, 3);
     assert.equal(c.statusQueue?.queue, 'proxy_status');
+  });
+
+  test('the sample fixtures/proxy/proxy.yaml is valid and its callback module loads', async () => {
+    const c = loadProxyConfig([fileURLToPath(new URL('../../../fixtures/proxy/proxy.yaml', import.meta.url))]);
+    assert.equal(c.routes.length, 4);
+    assert.equal(c.routes[1]?.encrypt?.toString(), 'sample-central-key-for-tests');
+    assert.deepEqual(c.routes[1]?.rewrite, { set: {}, delete: ['source'] });
+    assert.equal(c.routes[2]?.async, false);
+    await createPipeline(c.routes[3]!);
   });
 
   test('a YAML syntax error names the file', () => {
