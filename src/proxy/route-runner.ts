@@ -134,7 +134,8 @@ export class RouteRunner {
       }
       this.#stats.forwarded(token, out.payload.length);
       this.#destinationUp();
-      if (!job.complete()) log.warn('proxy:job:complete not delivered (source connection dropped; gearmand requeues it: a duplicate follows)');
+      // The Perl proxy's answer, for a caller that submitted to an async route in the foreground.
+      if (!job.complete('job submitted as background task')) log.warn('proxy:job:complete not delivered (source connection dropped; gearmand requeues it: a duplicate follows)');
       log.debug('proxy:job:forwarded');
       return;
     }

@@ -75,8 +75,10 @@ describe('proxy: forwards between two gearmands', () => {
       await sink.waitForAll(payloads);
       assert.deepEqual(sink.texts().sort(), [...payloads].sort());
       for (const j of sink.jobs) assert.equal(j.unique, uniqueFor(j.payload.toString()));
+      // A foreground caller of an async route learns that its job went on, in the Perl proxy's words.
+      assert.equal((await clientA.submit('plain_in', 'plain-fg').result).toString(), 'job submitted as background task');
       const stats = daemon.stats.find((s) => s.queue === 'plain_in');
-      assert.equal(stats?.jobsOut, 30);
+      assert.equal(stats?.jobsOut, 31);
       assert.equal(stats?.dropped, 0);
     } finally {
       await sink.close();
