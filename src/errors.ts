@@ -137,6 +137,20 @@ export const ERROR_CATALOGUE = {
     meaning: 'A Perl farm process did not come up: perl or the farm script cannot run, it exited, or it sent no ready line within the start timeout.',
     fix: 'Read the farm stderr lines logged with it (a missing epn_preload_modules module is the usual cause); the pool retries with backoff.',
   },
+
+  // --- proxy (src/proxy) --------------------------------------------------------------------------
+  MG_ERR_PROXY_CONFIG: {
+    meaning: 'The mg-gearman-proxy configuration (YAML/JSON) is invalid; the message names the file and the route.',
+    fix: 'Correct the key named in the message; docs/proxy.md lists every route key and its type.',
+  },
+  MG_ERR_PROXY_CALLBACK: {
+    meaning: 'A route\'s callback module could not be loaded, threw, returned something unusable or overran its time limit.',
+    fix: 'The job is retried with backoff (never dropped); fix the module named in the message, then SIGHUP the proxy.',
+  },
+  MG_ERR_PROXY_MIGRATE: {
+    meaning: 'A gearman_proxy.cfg construct cannot be converted (a `sub {...}` callback, code, an unknown variable).',
+    fix: 'Write the callback as a JS module (route key `callback: ./file.mjs#name`) or a declarative `rewrite:`; see docs/proxy.md.',
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
