@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { GearmanClient } from '../../src/gearman/client.js';
 import { freePort, startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { runToolProcess } from '../helpers/run-tool.js';
 import type { ProxyDaemon } from '../../src/proxy/daemon.js';
 import { FAST_RETRY, JobSink, startProxy } from './proxy-harness.js';
 
@@ -17,6 +18,8 @@ describe('proxy: status queue and metrics', () => {
   let deadPort: number;
   let metricsPort: number;
   const status = async (request = 'check'): Promise<string> => (await client.submit('proxy_status', request, { unique: 'check' }).result).toString();
+  // Our check_gearman as a Nagios service definition calls it against the proxy.
+  const checkGearman = () => runToolProcess('check-gearman', ['-H', `127.0.0.1:${a.port}`, '-q', 'proxy_status', '-s', 'check', '-t', '20']);
 
   before(async () => {
     [a, b] = await Promise.all([startGearmand(), startGearmand()]);
@@ -46,6 +49,9 @@ describe('proxy: status queue and metrics', () => {
     for (const m of ["'backlog'=0;;;", "'bytes_in'=0c;;;", "'bytes_out'=0c;;;", "'queues'=2;;;", "'server'=1;;;", "'total_errors'=0c;;;", "'total_jobs'=0c;;;", "'to_b::jobs'=0c;;;", "'to_dead::bytes_out'=0c;;;"]) {
       assert.ok(perf.includes(m), `${m} in ${perf}`);
     }
+    const run = await checkGearman();
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^OK - mg-gearman-proxy version v\S+ running\.\|'backlog'=0;;;/);
     const filtered = await status('check perfdatafilter=^(server|queues|total_)');
     assert.equal(filtered.slice(filtered.indexOf('|') + 1), "'queues'=2;;; 'server'=1;;; 'total_errors'=0c;;; 'total_jobs'=0c;;;");
   });
@@ -62,6 +68,9 @@ describe('proxy: status queue and metrics', () => {
       new RegExp(`^1:WARNING - mg-gearman-proxy version v\\S+ running\\. 2 servers failed: ${failed}\\. backlog contains 2 jobs, oldest \\d+s\\.\\|`),
     );
     assert.match(text, /'failed_servers'=2;;;/);
+    const run = await checkGearman();
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stdout, new RegExp(`^WARNING - mg-gearman-proxy version v\\S+ running\\. 2 servers failed: ${failed}\\.`));
     assert.match(text, /'backlog_oldest_age'=[\d.]+s;;;/);
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
