@@ -318,20 +318,27 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
 
   #startKeepalive(): void {
     if (this.#opts.keepaliveIntervalMs <= 0) return;
-    this.#keepaliveTimer = setInterval(() => {
-      if (this.#echoTimer !== undefined || !this.send(PacketType.ECHO_REQ, [KEEPALIVE_TOKEN])) return;
-      this.#echoTimer = setTimeout(() => {
-        this.#echoTimer = undefined;
-        const ms = this.#opts.keepaliveTimeoutMs;
-        this.#fail(
-          new MgError('MG_ERR_GEARMAN_TIMEOUT', `job server ${this.server} did not answer ECHO_REQ within ${ms} ms`, {
-            details: { server: this.server, timeoutMs: ms },
-          }),
-        );
-      }, this.#opts.keepaliveTimeoutMs);
-      this.#echoTimer.unref();
-    }, this.#opts.keepaliveIntervalMs);
+    this.#keepaliveTimer = setInterval(() => this.probe(), this.#opts.keepaliveIntervalMs);
     this.#keepaliveTimer.unref();
+  }
+
+  /**
+   * Sends a keepalive ECHO_REQ now (unless one is outstanding): without any bytes back within keepaliveTimeoutMs
+   * the socket is dropped and reopened. Callers use it when a request timed out, so a half-open connection
+   * (peer gone without FIN, frozen NAT) is found in seconds instead of at the next keepalive interval.
+   */
+  probe(): void {
+    if (this.#echoTimer !== undefined || !this.send(PacketType.ECHO_REQ, [KEEPALIVE_TOKEN])) return;
+    this.#echoTimer = setTimeout(() => {
+      this.#echoTimer = undefined;
+      const ms = this.#opts.keepaliveTimeoutMs;
+      this.#fail(
+        new MgError('MG_ERR_GEARMAN_TIMEOUT', `job server ${this.server} did not answer ECHO_REQ within ${ms} ms`, {
+          details: { server: this.server, timeoutMs: ms },
+        }),
+      );
+    }, this.#opts.keepaliveTimeoutMs);
+    this.#echoTimer.unref();
   }
 
   #stopKeepalive(): void {

@@ -65,6 +65,8 @@ export class RequestQueue {
       }
       this.#queue.push(pending);
       pending.timer = setTimeout(() => {
+        // A slow server keeps its place in the FIFO; a dead one is found by the probe and the connection reopened.
+        this.#conn.probe();
         pending.done?.(
           new MgError('MG_ERR_GEARMAN_TIMEOUT', `job server ${server} did not answer ${packetTypeName(type)} within ${timeoutMs} ms`, {
             details: { server, timeoutMs },

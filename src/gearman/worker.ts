@@ -166,7 +166,7 @@ export class GearmanWorker extends EventEmitter<WorkerEvents> {
     return this.#closing;
   }
 
-  /** Drops every connection at once; answers of running jobs will be lost (gearmand requeues them). */
+  /** Drops every connection at once; running jobs are not answered here (gearmand requeues them). */
   destroy(err?: Error): void {
     this.#stopping = true;
     for (const s of this.#sessions) {
@@ -190,7 +190,7 @@ export class GearmanWorker extends EventEmitter<WorkerEvents> {
       });
       clearTimeout(timer);
       this.#drained = undefined;
-      if (this.#held > 0) this.#log.warn({ heldJobs: this.#held }, 'gearman:worker:close timed out; running jobs will be lost');
+      if (this.#held > 0) this.#log.warn({ heldJobs: this.#held }, 'gearman:worker:close timed out; gearmand hands the jobs still running here to another worker');
     }
     await Promise.all(
       this.#sessions.map(async (s) => {

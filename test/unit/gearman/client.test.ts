@@ -20,13 +20,15 @@ afterEach(async () => {
 
 type Responder = (p: Packet, c: RawConnection, reply: (type: number, args?: (string | Buffer)[]) => void) => void;
 let handles = 0;
-// Answers like gearmand: JOB_CREATED for submits, OPTION_RES for OPTION_REQ, unless `respond` takes over.
+// Answers like gearmand: ECHO_RES for ECHO_REQ, JOB_CREATED for submits, OPTION_RES for OPTION_REQ, unless `respond` takes over.
 async function server(respond?: Responder): Promise<RawPacketServer> {
   const srv = await startRawPacketServer((c) => {
     const reply = (type: number, args: (string | Buffer)[] = []): void => {
       c.socket.write(encodePacket('RES', type, args));
     };
     c.onPacket = (p) => {
+      // Keepalive probes (sent when a request times out) are answered at once, as gearmand does.
+      if (p.type === PacketType.ECHO_REQ) return reply(PacketType.ECHO_RES, [p.args[0] as Buffer]);
       if (respond !== undefined) return respond(p, c, reply);
       if (packetTypeName(p.type).startsWith('SUBMIT_JOB')) reply(PacketType.JOB_CREATED, [`H:raw:${++handles}`]);
       else if (p.type === PacketType.OPTION_REQ) reply(PacketType.OPTION_RES, [p.args[0] as Buffer]);
@@ -247,4 +249,20 @@ test('caller mistakes are MG_ERR_INVALID_ARGUMENT before any server is tried, an
   const ok = await c.submitBackground('f', 'x');
   assert.match(ok.handle, /^H:raw:/);
   assert.deepEqual(types(srv), ['SUBMIT_JOB_BG']);
+});
+
+test('a half-open connection (nothing answered, not even ECHO) is dropped after a request times out, and the next request goes through a new one', async () => {
+  const srv = await startRawPacketServer((conn) => {
+    conn.onPacket = (p) => {
+      if (conn.index === 0) return; // the frozen first connection: the peer is gone without a FIN
+      if (p.type === PacketType.ECHO_REQ) conn.socket.write(encodePacket('RES', PacketType.ECHO_RES, [p.args[0] as Buffer]));
+      else conn.socket.write(encodePacket('RES', PacketType.JOB_CREATED, ['H:fresh:1']));
+    };
+  });
+  cleanups.push(() => srv.close());
+  const c = client({ servers: [srv.address], connection: { keepaliveTimeoutMs: 50 } });
+  await assert.rejects(c.submitBackground('f', 'lost', { timeoutMs: 50 }), isCode('MG_ERR_GEARMAN_NO_SERVER'));
+  await waitFor(() => srv.connections.length === 2, { message: 'reconnected after the unanswered probe' });
+  assert.deepEqual(types(srv, 0), ['SUBMIT_JOB_BG', 'ECHO_REQ']);
+  assert.equal((await c.submitBackground('f', 'next')).handle, 'H:fresh:1');
 });

@@ -201,6 +201,28 @@ test('keepalive: ECHO_REQ answered keeps the connection (and is not emitted); un
   await waitFor(() => silent.state === 'connected' && silent.epoch === 2, { message: 'reconnect after keepalive timeout' });
 });
 
+test('probe(): with periodic keepalive off, an unanswered probe drops a silent socket; one probe at a time', async () => {
+  const srv = await rawServer((c) => {
+    c.onPacket = (p) => {
+      if (p.type === PacketType.ECHO_REQ && c.index === 1) c.socket.write(res(PacketType.ECHO_RES, [p.args[0] as Buffer]));
+    };
+  });
+  const conn = track(new GearmanConnection(srv.address, { ...FAST, keepaliveIntervalMs: 0, keepaliveTimeoutMs: 40 }));
+  conn.connect();
+  await conn.whenConnected();
+  conn.probe();
+  conn.probe();
+  const [reason] = (await once(conn, 'disconnect', within(2_000))) as [MgError];
+  assert.ok(hasCode(reason, 'MG_ERR_GEARMAN_TIMEOUT'), reason.message);
+  assert.equal(srv.connections[0]?.received.length, 1, 'the second probe waits for the first');
+  await waitFor(() => conn.state === 'connected' && conn.epoch === 2, { message: 'reconnect after the probe' });
+  conn.probe(); // answered on the second connection: it stays
+  await waitFor(() => (srv.connections[1]?.received.length ?? 0) === 1, { message: 'probe on the new connection' });
+  await sleep(120);
+  assert.equal(conn.epoch, 2);
+  assert.equal(conn.state, 'connected');
+});
+
 test('close() ends the socket gracefully, emits disconnect MG_ERR_CLOSED and never reconnects', async () => {
   const srv = await rawServer();
   const conn = track(new GearmanConnection(srv.address, FAST));

@@ -10,12 +10,14 @@ import type { MgError } from '../../../src/errors.js';
 function fakeConnection(connected = true) {
   const sent: number[] = [];
   const dropped: MgError[] = [];
+  const probes: number[] = [];
   const conn = {
+    probe: () => probes.push(Date.now()),
     server: 's:1',
     send: (type: number) => (connected ? (sent.push(type), true) : false),
     drop: (e: MgError) => dropped.push(e),
   } as unknown as GearmanConnection;
-  return { conn, sent, dropped };
+  return { conn, sent, dropped, probes };
 }
 const packet = (type: number, ...args: string[]): Packet => ({ magic: 'RES', type, args: args.map((a) => Buffer.from(a)) });
 
@@ -46,12 +48,13 @@ test('an answer of the wrong type rejects MG_ERR_GEARMAN_PROTOCOL and drops the 
   assert.ok(hasCode(dropped[0], 'MG_ERR_GEARMAN_PROTOCOL'));
 });
 
-test('a timeout rejects but keeps the place; failAll rejects the rest; not connected rejects at once', async () => {
-  const { conn } = fakeConnection();
+test('a timeout rejects but keeps the place and probes the connection; failAll rejects the rest; not connected rejects at once', async () => {
+  const { conn, probes } = fakeConnection();
   const q = new RequestQueue(conn);
   const slow = q.request(PacketType.GET_STATUS, [], PacketType.STATUS_RES, 20);
   const next = q.request(PacketType.GET_STATUS, [], PacketType.STATUS_RES, 1_000);
   await assert.rejects(slow, (e: unknown) => hasCode(e, 'MG_ERR_GEARMAN_TIMEOUT'));
+  assert.equal(probes.length, 1, 'a timed-out request makes the connection prove it is alive');
   assert.equal(q.size, 2);
   q.answer(packet(PacketType.STATUS_RES, 'late'));
   assert.equal(q.size, 1);
