@@ -48,7 +48,7 @@ test('a result is submitted once as a NORMAL background job; send resolves on JO
     client.submits.map(({ queue, payload, priority }) => ({ queue, payload, priority })),
     [{ queue: 'check_results', payload: 'PAYLOAD', priority: 'normal' }],
   );
-  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 0, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 });
   assert.deepEqual(lines, []);
 });
 
@@ -62,7 +62,7 @@ test('send stays pending until the job server confirms', async () => {
   assert.equal(sender.stats.pending, 1);
   client.submits[0]?.result.resolve({ handle: 'H:1', server: 'h:1' });
   await sending;
-  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 0, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 });
 });
 
 test('failures are retried with exponential backoff (jitter up to 20 %), counted, and the first one logged', async (t) => {
@@ -91,7 +91,7 @@ test('failures are retried with exponential backoff (jitter up to 20 %), counted
   await sending;
   assert.equal(done, true);
   assert.deepEqual(client.payloads, ['P', 'P', 'P']);
-  assert.deepEqual(sender.stats, { sent: 1, retries: 2, dupSent: 0, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 1, retries: 2, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 });
   assert.equal(lines.length, 1);
   const [warn] = lines;
   assert.equal(warn?.level, LEVEL.warn);
@@ -141,7 +141,7 @@ test('dupserver copies go to every dupserver, on the same queue, without holding
   assert.equal(sender.stats.dupSent, 1); // dupB has not confirmed yet
   dupB.submits[0]?.result.resolve({ handle: 'H:1', server: 'b:1' });
   await flush();
-  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 2, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 2, dupDropped: 0, pending: 0, spooled: 0 });
   // Without a dup payload nothing is copied.
   await sender.send('check_results', 'ONLY');
   assert.equal(dupA.submits.length, 1);
@@ -176,7 +176,7 @@ test('a full dupserver backlog drops the copy, counts it and logs an error', asy
   dup.submits[1]?.result.resolve({ handle: 'H:2', server: 'd:1' });
   await flush();
   assert.deepEqual(dup.payloads, ['a', 'b']);
-  assert.deepEqual(sender.stats, { sent: 3, retries: 0, dupSent: 2, dupDropped: 1, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 3, retries: 0, dupSent: 2, dupDropped: 1, pending: 0, spooled: 0 });
 });
 
 test('destroy() rejects a send waiting to retry with the given error', async (t) => {
@@ -189,7 +189,7 @@ test('destroy() rejects a send waiting to retry with the given error', async (t)
   const err = new MgError('MG_ERR_CLOSED', 'worker destroyed');
   sender.destroy(err);
   await assert.rejects(sending, (e: unknown) => e === err);
-  assert.deepEqual(sender.stats, { sent: 0, retries: 1, dupSent: 0, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 0, retries: 1, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 });
   assert.equal(client.submits.length, 1);
 });
 
