@@ -51,7 +51,7 @@ export class WorkerMetrics {
     this.decryptErrors = new Counter({ name: `${p}job_decrypt_errors_total`, help: 'Jobs that did not decrypt: usually a wrong key= on the NEB or this worker.', labelNames: ['queue', 'server'], registers: r });
     this.malformedJobs = new Counter({ name: `${p}jobs_malformed_total`, help: 'Jobs that decrypted but could not be used (bad base64, no command line, ...), by error code.', labelNames: ['queue', 'code'], registers: r });
     this.duplicateJobs = new Counter({ name: `${p}jobs_duplicate_total`, help: 'Jobs handed out again while this worker was still running them: not run twice.', labelNames: ['queue'], registers: r });
-    this.resultsSent = new Counter({ name: `${p}results_sent_total`, help: 'Results a job server accepted at the first try.', registers: r });
+    this.resultsSent = new Counter({ name: `${p}results_sent_total`, help: 'Results a job server accepted directly (not through the spool).', registers: r });
     this.resultsSpooled = new Counter({ name: `${p}results_spooled_total`, help: 'Results written to the spool because no job server took them.', registers: r });
     this.resultsReplayed = new Counter({ name: `${p}results_replayed_total`, help: 'Spooled results resent to a job server.', registers: r });
     this.resultsDropped = new Counter({ name: `${p}results_dropped_total`, help: 'Results given up, by reason (age, size, unreadable spool file, dupserver backlog).', labelNames: ['reason'], registers: r });
