@@ -1,6 +1,7 @@
 // The worker daemon: one spawner, one stats object, and the current Generation of connections. start() grabs
 // jobs; reload() applies a new config without dropping running checks; close() is the graceful stop (no new
 // jobs, running checks finish and their results are sent); destroy() is the forced one (plugin groups killed).
+import { setMaxListeners } from 'node:events';
 import type { WorkerConfig } from '../config/worker-config.js';
 import { coerceError, MgError } from '../errors.js';
 import { HelperSpawner } from '../exec/helper-spawner.js';
@@ -53,6 +54,9 @@ export class WorkerDaemon {
     if (config.queues.length === 0) throw new MgError('MG_ERR_CONFIG_MISSING', 'no queue to serve: set hosts, services, eventhandler, notifications, hostgroups, servicegroups or queue');
     this.#config = config;
     this.#log = logger;
+    // Every running check listens on this one signal (a forced stop kills them all): up to max-worker
+    // listeners at once is the design, not a leak, so Node's warning at 11 would be noise.
+    setMaxListeners(0, this.#abort.signal);
     this.#spawner = createSpawner(config, logger);
     this.#epn = config.enableEmbeddedPerl ? new EpnFarm(config, logger) : undefined;
     this.metrics = new WorkerMetrics(config.identifier);
