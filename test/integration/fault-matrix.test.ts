@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getWorkers } from '../../src/gearman/admin.js';
 import { GearmanClient } from '../../src/gearman/client.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
 import { freePort, startGearmand, type Gearmand } from '../helpers/gearmand.js';
@@ -166,6 +167,26 @@ describe('fault matrix', () => {
     for (const r of unknown) assert.match(r.output, /EMFILE|open files/i);
     assert.equal((byRc.get(0) ?? 0) + unknown.length, 50);
     assert.equal(w.proc.exitCode, null);
+  });
+
+  test('max-worker 50 over two servers: three connections per server (checks, status, results), also with 50 checks running', async () => {
+    const a = await gearmand();
+    const b = await gearmand();
+    const c = collector(a, b);
+    const cl = client(a);
+    const before = await Promise.all([getWorkers(a.address), getWorkers(b.address)]);
+    const w = await worker([`server=127.0.0.1:${a.port},127.0.0.1:${b.port}`, 'max-worker=50', 'identifier=conn-w']);
+    const names = Array.from({ length: 50 }, (_, i) => `conn${i}`);
+    for (const s of names) await submitJob(cl, codec, 'service', serviceJob('h', s, `${PLUGINS}slow-ok.sh 2`));
+    await waitFor(() => jobStarts(w) === 50, { timeoutMs: 20_000, message: '50 checks running' });
+    const during = await Promise.all([getWorkers(a.address), getWorkers(b.address)]);
+    for (const i of [0, 1]) {
+      const list = during[i] ?? [];
+      assert.equal(list.length - (before[i] ?? []).length, 3, `server ${i}: ${JSON.stringify(list)}`);
+      assert.equal(list.filter((x) => x.clientId === 'conn-w').length, 1);
+      assert.equal(list.filter((x) => x.clientId === 'conn-w-status').length, 1);
+    }
+    await exactlyOnce(c, names);
   });
 
   test('a plugin that closes stdout early and runs on: its output and exit code still arrive', async () => {
