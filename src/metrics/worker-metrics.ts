@@ -13,7 +13,7 @@ export const METRIC_PREFIX = 'mgworkhorse_';
 /** State read at scrape time; each source may be missing (no farm, no spool). */
 export interface MetricSources {
   inFlight?: () => number;
-  /** One entry per job server connection: role is `worker`, `status` or `result`. */
+  /** One entry per job server connection: role is `worker` (the check queues) or `status` (the status queue). */
   connections?: () => readonly { server: string; role: string; up: boolean }[];
   farm?: () => FarmPoolStats;
   spool?: () => { results: number; bytes: number };

@@ -15,7 +15,7 @@ import { hasLimits, overLimit } from './limits.js';
 import { writePidFile } from './pidfile.js';
 import { WorkerStats } from './stats.js';
 import { EpnFarm } from './epn-farm.js';
-import { fdLimitWarning, readFdLimit } from './fd-limit.js';
+import { fdLimitWarning, fdsNeeded, readFdLimit } from './fd-limit.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { ResultSpool } from '../spool/result-spool.js';
@@ -83,8 +83,9 @@ export class WorkerDaemon {
       if (pid.replacedStale !== undefined) this.#log.warn({ pidfile: c.pidfile, stalePid: pid.replacedStale }, 'worker:pidfile replaced a stale pid file');
     }
     this.#epn?.start().catch((err: unknown) => this.#log.error({ err: coerceError(err) }, 'epn:start the Perl farm did not start; EPN checks wait for it'));
-    const fdWarning = fdLimitWarning(c, readFdLimit());
-    if (fdWarning !== undefined) this.#log.warn({ need: fdWarning }, `worker:fd-limit ${fdWarning}`);
+    const fdLimit = readFdLimit();
+    const fdWarning = fdLimitWarning(c, fdLimit);
+    if (fdWarning !== undefined) this.#log.warn({ softLimit: fdLimit?.soft, hardLimit: fdLimit?.hard, need: fdsNeeded(c) }, `worker:fd-limit ${fdWarning}`);
     if (c.prometheusServer !== undefined) this.#metricsServer = this.#startMetrics(c.prometheusServer);
     if (this.#spool !== undefined && this.#spool.spool.count > 0) {
       this.#log.info({ waiting: this.#spool.spool.count, dir: this.#spool.spool.dir }, 'result:spool found results of an earlier run; resending them');
@@ -98,7 +99,7 @@ export class WorkerDaemon {
     // reconnect timers are unref'd and would let Node exit quietly).
     this.#timers.push(setInterval(() => this.#logStats(), STATS_LOG_EVERY_MS));
     this.#log.info(
-      { version: VERSION, pid: process.pid, identifier: c.identifier, servers: c.servers, queues: c.queues, maxWorker: c.maxWorker, spawner: this.#spawner.name },
+      { version: VERSION, pid: process.pid, identifier: c.identifier, servers: c.servers, queues: c.queues, maxWorker: c.maxWorker, spawner: this.#spawner.name, maxOpenFiles: fdLimit?.soft },
       `worker:start mg-workhorse ${VERSION} serving ${c.queues.join(', ')} on ${c.servers.join(', ')} with up to ${c.maxWorker} checks at once`,
     );
   }
