@@ -2,7 +2,7 @@
 // that every result arrives exactly once, or is counted as dropped for its documented reason.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { readdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getWorkers } from '../../src/gearman/admin.js';
@@ -10,6 +10,7 @@ import { GearmanClient } from '../../src/gearman/client.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
 import { freePort, startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { PLUGINS, serviceJob, submitJob } from '../helpers/jobs.js';
+import { scrape, sumOf } from '../helpers/metrics.js';
 import { ResultCollector } from '../helpers/result-collector.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
@@ -57,7 +58,8 @@ describe('fault matrix', () => {
   test('gearmand killed under load and restarted: results go to the spool and are replayed, each once', async () => {
     const g = await gearmand();
     const spool = tmp('mg-spool-');
-    const w = await worker([`server=127.0.0.1:${g.port}`, 'max-worker=20', `spool_dir=${spool}`]);
+    const metricsPort = await freePort();
+    const w = await worker([`server=127.0.0.1:${g.port}`, 'max-worker=20', `spool_dir=${spool}`, `prometheus_server=127.0.0.1:${metricsPort}`]);
     const early = Array.from({ length: 10 }, (_, i) => `early${i}`);
     const c1 = client(g);
     for (const s of early) await submitJob(c1, codec, 'service', serviceJob('h', s, `${PLUGINS}slow-ok.sh 2`));
@@ -72,6 +74,33 @@ describe('fault matrix', () => {
     await exactlyOnce(c, [...early, ...late]);
     await waitFor(() => spoolFiles(spool).length === 0, { message: 'spool empty' });
     assert.ok(w.logLines().some((l) => l.msg === 'result:spool:replay spool is empty again'));
+    // Every result is accounted for: sent directly, or spooled and replayed; none dropped.
+    const m = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+    const spooled = sumOf(m, 'mgworkhorse_results_spooled_total');
+    assert.ok(spooled >= 10, `spooled ${spooled}`);
+    assert.equal(sumOf(m, 'mgworkhorse_results_replayed_total'), spooled);
+    assert.equal(sumOf(m, 'mgworkhorse_results_sent_total') + spooled, 20);
+    assert.equal(sumOf(m, 'mgworkhorse_results_dropped_total'), 0);
+    assert.equal(sumOf(m, 'mgworkhorse_spool_results'), 0);
+  });
+
+  test('a spooled result older than spool_max_age is dropped at start: logged at error level, counted, never sent', async () => {
+    const g = await gearmand();
+    const spool = tmp('mg-spool-');
+    const old = Date.now() - 2 * 3600_000;
+    const payload = codec.encode('host_name=h\nservice_description=stale\nreturn_code=0\noutput=old news\n');
+    writeFileSync(join(spool, `${String(old).padStart(15, '0')}-000000000.result`), `${JSON.stringify({ v: 1, queue: 'check_results', payload, spooledAt: old })}\n`);
+    const c = collector(g);
+    const metricsPort = await freePort();
+    const w = await worker([`server=127.0.0.1:${g.port}`, `spool_dir=${spool}`, 'spool_max_age=3600', `prometheus_server=127.0.0.1:${metricsPort}`]);
+    const drop = await w.waitForLog('result:spool:drop');
+    assert.equal(drop.level, 50);
+    assert.equal(drop.reason, 'age');
+    await submitJob(client(g), codec, 'service', serviceJob('h', 'fresh', `${PLUGINS}ok.sh`));
+    await exactlyOnce(c, ['fresh']);
+    const m = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+    assert.equal(sumOf(m, 'mgworkhorse_results_dropped_total', { reason: 'age' }), 1);
+    assert.deepEqual(spoolFiles(spool), []);
   });
 
   test('worker SIGKILLed with a non-empty spool: the next start replays it', async () => {

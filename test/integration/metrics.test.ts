@@ -13,6 +13,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
 
 const KEY = 'metrics-test-key-0123456789abcdef';
+const EPN_RC = new URL('../fixtures/epn/rc.pl', import.meta.url).pathname;
 const P = 'mgworkhorse_';
 
 describe('metrics: /metrics after a mixed run', () => {
@@ -47,23 +48,28 @@ describe('metrics: /metrics after a mixed run', () => {
     for (let i = 0; i < 2; i++) await submitJob(client, codec, 'host', hostJob(`crit${i}`, `${PLUGINS}critical.sh`));
     await submitJob(client, codec, 'service', serviceJob('h', 'shell', `${PLUGINS}ok.sh | /bin/cat`));
     await submitJob(client, codec, 'service', serviceJob('h', 'slow', `${PLUGINS}forever.sh`, { timeout: 1 }));
+    // A +epn Perl plugin: runs in the farm (enable_embedded_perl is on by default).
+    await submitJob(client, codec, 'service', serviceJob('h', 'perl', `${EPN_RC} 1 from the farm`));
     // Two with a wrong key, one that decrypts but has no command line.
     for (let i = 0; i < 2; i++) await client.submitBackground('service', wrongKey.encode(buildJobText(serviceJob('h', `bad${i}`, `${PLUGINS}ok.sh`))));
     await client.submitBackground('service', codec.encode('type=service\nhost_name=h\nservice_description=nocmd\nresult_queue=check_results\n'));
 
-    // 7 checks plus the answer for the job without a command line.
-    await results.waitFor(8, 30_000);
+    // 8 checks plus the answer for the job without a command line.
+    await results.waitFor(9, 30_000);
     const m = await waitFor(async () => {
       const s = await scrape(url);
-      return sumOf(s, `${P}job_decrypt_errors_total`) === 2 && sumOf(s, `${P}results_sent_total`) === 8 ? s : undefined;
+      return sumOf(s, `${P}job_decrypt_errors_total`) === 2 && sumOf(s, `${P}results_sent_total`) === 9 ? s : undefined;
     }, { timeoutMs: 15_000, message: 'decrypt errors and results counted' });
 
-    assert.equal(sumOf(m, `${P}checks_total`), 7);
+    assert.equal(sumOf(m, `${P}checks_total`), 8);
+    assert.equal(sumOf(m, `${P}checks_total`, { type: 'service', path: 'epn', rc: '1' }), 1);
+    assert.ok(sumOf(m, `${P}epn_compiles_total`) >= 1, 'the farm compiled the plugin');
+    assert.ok(sumOf(m, `${P}epn_processes`, { state: 'ready' }) + sumOf(m, `${P}epn_processes`, { state: 'busy' }) >= 1, 'farm processes by state');
     assert.equal(sumOf(m, `${P}checks_total`, { type: 'service', queue: 'service', path: 'exec', rc: '0' }), 3);
     assert.equal(sumOf(m, `${P}checks_total`, { type: 'host', queue: 'host', path: 'exec', rc: '2' }), 2);
     assert.equal(sumOf(m, `${P}checks_total`, { type: 'service', path: 'shell', rc: '0' }), 1);
     assert.equal(sumOf(m, `${P}check_timeouts_total`, { type: 'service', queue: 'service' }), 1);
-    assert.equal(sumOf(m, `${P}check_duration_seconds_count`), 7);
+    assert.equal(sumOf(m, `${P}check_duration_seconds_count`), 8);
     assert.ok(sumOf(m, `${P}check_duration_seconds_sum`) >= 1, 'the timed-out check alone took a second');
     assert.equal(sumOf(m, `${P}job_decrypt_errors_total`, { queue: 'service', server: `127.0.0.1:${gearmand.port}` }), 2);
     assert.equal(sumOf(m, `${P}jobs_malformed_total`, { queue: 'service', code: 'MG_ERR_JOB_INVALID' }), 1);
