@@ -2,7 +2,7 @@
 // (--version, testcmd with a real plugin), the unit names the chosen paths, and a changed config is kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,12 @@ test('install.sh stages a runnable package, configs and a filled-in unit; a seco
     // A check through the installed copy, with only its own node_modules (run from a folder outside the repo).
     const out = execFileSync(process.execPath, [cli, 'encryption=no', 'enable_embedded_perl=no', 'testcmd', `${PLUGINS}ok.sh`], { encoding: 'utf8', cwd: dest });
     assert.equal(out, 'OK - all fine|time=0.01s\n');
+    // The embedded Perl farm finds its script in the installed copy.
+    const rcPl = new URL('../fixtures/epn/rc.pl', import.meta.url).pathname;
+    const epn = spawnSync(process.execPath, [cli, 'encryption=no', 'testcmd', '--explain', rcPl, '1', 'via', 'farm'], { encoding: 'utf8', cwd: dest });
+    assert.equal(epn.status, 1);
+    assert.match(epn.stdout, /^via farm\|args=3\n/);
+    assert.match(epn.stderr, /ran via epn/);
     assert.equal(readlinkSync(join(dest, 'usr/bin/mod_gearman_worker')), '/usr/lib/mg-workhorse/dist/cli/worker.js');
     assert.ok(!existsSync(join(pkg, 'node_modules/typescript')), 'no dev dependencies');
     const unit = readFileSync(join(dest, 'lib/systemd/system/mg-workhorse.service'), 'utf8');
