@@ -42,6 +42,9 @@ export class ResultSpool {
   readonly #log: Logger;
   readonly #onDrop: SpoolOptions['onDrop'];
   readonly #entries: SpoolEntry[] = [];
+  // Entries read for resending and not yet removed: never dropped for room, or one result would count as
+  // both resent and dropped.
+  readonly #leased = new Set<SpoolEntry>();
   #bytes = 0;
   #seq = 0;
   #lastMs = 0;
@@ -105,6 +108,7 @@ export class ResultSpool {
   /** Reads a spooled result; undefined (and the file dropped, counted) when it is unreadable. */
   async read(entry: SpoolEntry): Promise<SpooledResult | undefined> {
     await entry.written;
+    this.#leased.add(entry);
     try {
       const parsed = JSON.parse(readFileSync(join(this.dir, entry.name), 'utf8')) as Partial<SpooledResult>;
       if (typeof parsed.queue === 'string' && typeof parsed.payload === 'string') {
@@ -135,6 +139,7 @@ export class ResultSpool {
   }
 
   #forget(entry: SpoolEntry): void {
+    this.#leased.delete(entry);
     const i = this.#entries.indexOf(entry);
     if (i < 0) return;
     this.#entries.splice(i, 1);
@@ -145,9 +150,13 @@ export class ResultSpool {
   #makeRoom(bytes: number): void {
     if (this.#maxBytes <= 0) return;
     let dropped = 0;
-    while (this.#bytes + bytes > this.#maxBytes && this.#entries.length > 0) {
-      const old = this.#entries[0] as SpoolEntry;
-      void this.remove(old);
+    for (let i = 0; this.#bytes + bytes > this.#maxBytes && i < this.#entries.length; ) {
+      const old = this.#entries[i] as SpoolEntry;
+      if (this.#leased.has(old)) {
+        i++; // being resent right now
+        continue;
+      }
+      void this.remove(old); // takes it out of #entries at once, so i now names the next one
       dropped++;
     }
     if (dropped > 0) this.#drop('size', dropped, { maxBytes: this.#maxBytes }, `result:spool:drop spool_max_size reached, dropped the ${dropped} oldest result(s)`);

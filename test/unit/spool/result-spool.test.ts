@@ -106,3 +106,22 @@ test('a spool folder that cannot be created throws MG_ERR_SPOOL_IO', () => {
   assert.throws(() => spoolIn(join(file, 'sub')), (e: unknown) => hasCode(e, 'MG_ERR_SPOOL_IO'));
   assert.equal(readFileSync(file, 'utf8'), '');
 });
+
+test('a result being resent is never dropped for room: the next oldest goes instead', async () => {
+  const dir = tmpDir();
+  const { spool, drops } = spoolIn(dir, 250);
+  await spool.add('q', `first-${'x'.repeat(40)}`);
+  await spool.add('q', `second-${'x'.repeat(40)}`);
+  const head = spool.oldest();
+  assert.ok(head);
+  await spool.read(head); // the replayer holds it now
+  await spool.add('q', `third-${'x'.repeat(40)}`);
+  assert.deepEqual(drops, [['size', 1]]);
+  assert.equal(spool.oldest(), head);
+  const payloads: string[] = [];
+  for (let e = spool.oldest(); e !== undefined; e = spool.oldest()) {
+    payloads.push((await spool.read(e))?.payload.split('-')[0] ?? '');
+    await spool.remove(e);
+  }
+  assert.deepEqual(payloads, ['first', 'third']);
+});
