@@ -127,12 +127,17 @@ describe('fault matrix', () => {
     const g = await gearmand();
     const deadPort = await freePort();
     const c = collector(g);
-    const w = await worker([`server=127.0.0.1:${deadPort},127.0.0.1:${g.port}`, 'max-worker=5']);
+    const metricsPort = await freePort();
+    const w = await worker([`server=127.0.0.1:${deadPort},127.0.0.1:${g.port}`, 'max-worker=5', `prometheus_server=127.0.0.1:${metricsPort}`]);
     const names = Array.from({ length: 8 }, (_, i) => `two${i}`);
     const c1 = client(g);
     for (const s of names) await submitJob(c1, codec, 'service', serviceJob('h', s, `${PLUGINS}ok.sh`));
     await exactlyOnce(c, names);
     assert.ok(w.logLines().some((l) => String(l.msg).startsWith('gearman:down') && String(l.server).endsWith(`:${deadPort}`)));
+    const m = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+    assert.equal(sumOf(m, 'mgworkhorse_gearman_connection_up', { server: `127.0.0.1:${g.port}`, role: 'worker' }), 1);
+    assert.equal(sumOf(m, 'mgworkhorse_gearman_connection_up', { server: `127.0.0.1:${deadPort}`, role: 'worker' }), 0);
+    assert.equal(m.filter((x) => x.name === 'mgworkhorse_gearman_connection_up').length, 4, 'worker and status role per server');
   });
 
   test('wrong key on one server only: its jobs are counted and logged once naming that server; the other is served', async () => {
