@@ -62,7 +62,8 @@ describe('fault matrix', () => {
     const w = await worker([`server=127.0.0.1:${g.port}`, 'max-worker=20', `spool_dir=${spool}`, `prometheus_server=127.0.0.1:${metricsPort}`]);
     const early = Array.from({ length: 10 }, (_, i) => `early${i}`);
     const c1 = client(g);
-    for (const s of early) await submitJob(c1, codec, 'service', serviceJob('h', s, `${PLUGINS}slow-ok.sh 2`));
+    // 4 s checks: still running when gearmand is killed, also on a loaded machine.
+    for (const s of early) await submitJob(c1, codec, 'service', serviceJob('h', s, `${PLUGINS}slow-ok.sh 4`));
     await waitFor(() => jobStarts(w) === 10, { timeoutMs: 15_000, message: '10 checks running' });
     await g.kill('SIGKILL');
     await waitFor(() => spoolFiles(spool).length === 10, { timeoutMs: 20_000, message: '10 results spooled' });
@@ -110,7 +111,7 @@ describe('fault matrix', () => {
     const w1 = await worker(args);
     const names = Array.from({ length: 5 }, (_, i) => `kept${i}`);
     const c1 = client(g);
-    for (const s of names) await submitJob(c1, codec, 'service', serviceJob('h', s, `${PLUGINS}slow-ok.sh 1`));
+    for (const s of names) await submitJob(c1, codec, 'service', serviceJob('h', s, `${PLUGINS}slow-ok.sh 3`));
     await waitFor(() => jobStarts(w1) === 5, { timeoutMs: 15_000, message: '5 checks running' });
     await g.kill('SIGKILL');
     await waitFor(() => spoolFiles(spool).length === 5, { timeoutMs: 20_000, message: '5 results spooled' });
@@ -192,7 +193,8 @@ describe('fault matrix', () => {
     assert.match(String(warning.msg), /open files limit 64 is below .* LimitNOFILE=\d+/);
     const names = Array.from({ length: 50 }, (_, i) => `fd${i}`);
     const cl = client(g);
-    for (const s of names) await submitJob(cl, codec, 'service', serviceJob('h', s, `${PLUGINS}slow-ok.sh 1`));
+    // 3 s checks so that many run at once and meet the limit, also when grabbing is slow on a loaded machine.
+    for (const s of names) await submitJob(cl, codec, 'service', serviceJob('h', s, `${PLUGINS}slow-ok.sh 3`));
     await exactlyOnce(c, names, 60_000);
     const byRc = new Map<number, number>();
     for (const r of c.results) byRc.set(r.returnCode, (byRc.get(r.returnCode) ?? 0) + 1);
