@@ -74,9 +74,9 @@ export class ResultSender {
   }
 
   /**
-   * Sends `payload` to `queue` and resolves once a job server confirmed it (JOB_CREATED). Retries until then;
-   * rejects only when the sender is destroyed. `dupPayload` (the passive copy, when dupservers exist) is queued
-   * for every dupserver.
+   * Sends `payload` to `queue` and resolves once a job server confirmed it (JOB_CREATED), or, with a spool,
+   * once it is fsync'd in the spool. Without a spool it retries until a server takes it; it rejects only when
+   * the sender is destroyed. `dupPayload` (the passive copy, when dupservers exist) is queued for every dupserver.
    */
   async send(queue: string, payload: string, dupPayload?: string): Promise<void> {
     if (dupPayload !== undefined) for (const d of this.#dups) this.#enqueueDup(d, queue, dupPayload);
