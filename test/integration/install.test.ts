@@ -43,6 +43,9 @@ test('install.sh stages a runnable package, configs and a filled-in unit; a seco
     assert.match(unit, /^ExecStart=\S+node \/usr\/lib\/mg-workhorse\/dist\/cli\/worker\.js --config=\/etc\/mgw\/worker\.cfg$/m);
     assert.match(unit, /^User=naemon$/m);
     assert.doesNotMatch(unit, /@[A-Z]+@/);
+    // systemd's own parser: unknown keys and bad values are reported on stderr.
+    const verify = spawnSync('systemd-analyze', ['verify', join(dest, 'lib/systemd/system/mg-workhorse.service')], { encoding: 'utf8' });
+    if (verify.error === undefined) assert.doesNotMatch(verify.stderr, /Unknown key|Failed to parse|Invalid|bad-setting/i, verify.stderr);
     const cfg = join(dest, 'etc/mgw/worker.cfg');
     assert.equal(readFileSync(cfg, 'utf8'), readFileSync(join(ROOT, 'packaging/worker.cfg'), 'utf8'));
     assert.ok(existsSync(join(dest, 'etc/mgw/worker.yaml')));
