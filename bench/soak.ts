@@ -10,7 +10,7 @@
 //                   in the next tenth of the run (default 0.2)
 //   --backlog B     most jobs queued in gearmand at once; the feeder tops up as results come (default 2000)
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GearmanClient } from '../src/gearman/client.js';
@@ -45,11 +45,21 @@ interface Sample {
   readonly seconds: number;
   readonly done: number;
   readonly rssMiB: number;
+  /** Open file descriptors: a leak of those ends in EMFILE long before memory runs out. */
+  readonly fds: number;
 }
 
 function rssMiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? NaN : Number(m[1]) / 1024;
+}
+
+function openFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
 }
 
 function median(xs: readonly number[]): number {
@@ -103,13 +113,13 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const samples: Sample[] = [];
   console.log(`soak: ${N} checks, max-worker ${values['max-worker']}, RSS every ${SAMPLE_MS / 1000} s (worker pid ${pid})`);
-  console.log('    t/s     done   checks/s   RSS MiB');
+  console.log('    t/s     done   checks/s   RSS MiB   fds');
   const sample = (): void => {
-    const s = { seconds: (Date.now() - t0) / 1000, done: received, rssMiB: rssMiB(pid) };
+    const s = { seconds: (Date.now() - t0) / 1000, done: received, rssMiB: rssMiB(pid), fds: openFds(pid) };
     samples.push(s);
     const prev = samples[samples.length - 2];
     const rate = prev === undefined ? s.done / s.seconds : (s.done - prev.done) / (s.seconds - prev.seconds);
-    console.log(`${s.seconds.toFixed(0).padStart(7)} ${String(s.done).padStart(8)} ${rate.toFixed(0).padStart(10)} ${s.rssMiB.toFixed(1).padStart(9)}`);
+    console.log(`${s.seconds.toFixed(0).padStart(7)} ${String(s.done).padStart(8)} ${rate.toFixed(0).padStart(10)} ${s.rssMiB.toFixed(1).padStart(9)} ${String(s.fds).padStart(5)}`);
   };
   const timer = setInterval(sample, SAMPLE_MS);
   while (received < N) {
@@ -125,6 +135,8 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - t0) / 1000;
   console.log(`\nchecks: ${N} in ${seconds.toFixed(0)} s (${(N / seconds).toFixed(0)}/s), ${samples.length} samples`);
   console.log(`RSS after warm-up ${v.baseline.toFixed(1)} MiB, at the end ${v.final.toFixed(1)} MiB`);
+  const fds = samples.map((x) => x.fds);
+  console.log(`open fds: min ${Math.min(...fds)}, max ${Math.max(...fds)}, at the end ${fds[fds.length - 1]} (checks in flight hold some)`);
   console.log(`growth: ${v.growthPct.toFixed(1)} %   target: <= ${TARGET_GROWTH_PCT} %   verdict: ${v.growthPct <= TARGET_GROWTH_PCT ? 'PASS' : 'FAIL'}`);
   if (samples.length < 5) console.log('(fewer than 5 samples: too short a run for a verdict that means much; raise --checks or lower --sample-s)');
 
