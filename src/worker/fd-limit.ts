@@ -26,7 +26,8 @@ export function readFdLimit(limitsText?: string): FdLimit | undefined {
   return { soft: num(m[1]), hard: num(m[2]) };
 }
 
-// Per running check: the plugin's stdout and stderr pipes, its stdin, and the spawner's bookkeeping.
+// Per running check: the plugin's stdout and stderr pipes, its stdin, and the spawner's bookkeeping; held by the
+// worker (spawner=spawn) or by the Perl spawn helper, which inherits the same limit, so the sum is per process.
 const FDS_PER_CHECK = 4;
 // Per farm process: its stdin, stdout and stderr pipes.
 const FDS_PER_FARM_PROCESS = 3;
