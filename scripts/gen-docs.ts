@@ -4,6 +4,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ERROR_CATALOGUE } from '../src/errors.js';
 import { renderConfigMarkdown } from '../src/config/docs.js';
+import { metricsDoc } from '../src/metrics/metrics-doc.js';
+import { PACKAGING_FILES } from './packaging-files.js';
 
 function renderErrors(): string {
   const rows = Object.entries(ERROR_CATALOGUE).map(
@@ -27,6 +29,9 @@ function renderErrors(): string {
 const pages: Record<string, () => string> = {
   'docs/errors.md': renderErrors,
   'docs/config.md': renderConfigMarkdown,
+  // production hardening (issue 9): the metrics page and packaging/ derive from the registry and the option table
+  'docs/metrics.md': metricsDoc,
+  ...PACKAGING_FILES,
 };
 
 const check = process.argv.includes('--check');

@@ -151,6 +151,16 @@ export const ERROR_CATALOGUE = {
     meaning: 'A gearman_proxy.cfg construct cannot be converted (a `sub {...}` callback, code, an unknown variable).',
     fix: 'Write the callback as a JS module (route key `callback: ./file.mjs#name`) or a declarative `rewrite:`; see docs/proxy.md.',
   },
+
+  // --- production hardening: result spool (src/spool), metrics (src/metrics) ------------------------
+  MG_ERR_SPOOL_IO: {
+    meaning: 'The result spool folder (spool_dir=) cannot be created, read or written (permissions, disk full).',
+    fix: 'Give the worker user a writable spool_dir with free space; meanwhile results are retried in memory.',
+  },
+  MG_ERR_METRICS_LISTEN: {
+    meaning: 'The Prometheus listener (prometheus_server=) could not be opened: bad host:port, port in use, or no permission.',
+    fix: 'Pick a free port (and an address of this host) for prometheus_server=; the worker runs on without metrics.',
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

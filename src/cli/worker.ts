@@ -31,7 +31,9 @@ async function main(argv: string[]): Promise<number> {
   const isTestcmd = (positionals: string[]): boolean => positionals[0] === 'testcmd';
   const load = (): ReturnType<typeof loadConfig> => {
     const probe = loadConfig({ argv, scope: 'worker', argvSyntax: syntax, requireServer: false, requireKey: false });
-    if (isTestcmd(probe.positionals)) return probe;
+    // --help and --version answer without a usable config (no server= needed to print the version).
+    const asks = probe.local.some((o) => ['h', 'help', 'V', 'version'].includes(o.name));
+    if (isTestcmd(probe.positionals) || asks) return probe;
     return loadConfig({ argv, scope: 'worker', argvSyntax: syntax });
   };
   const { config, warnings, local, positionals } = load();

@@ -1,6 +1,7 @@
 // The worker daemon: one spawner, one stats object, and the current Generation of connections. start() grabs
 // jobs; reload() applies a new config without dropping running checks; close() is the graceful stop (no new
 // jobs, running checks finish and their results are sent); destroy() is the forced one (plugin groups killed).
+import { setMaxListeners } from 'node:events';
 import type { WorkerConfig } from '../config/worker-config.js';
 import { coerceError, MgError } from '../errors.js';
 import { HelperSpawner } from '../exec/helper-spawner.js';
@@ -14,6 +15,11 @@ import { hasLimits, overLimit } from './limits.js';
 import { writePidFile } from './pidfile.js';
 import { WorkerStats } from './stats.js';
 import { EpnFarm } from './epn-farm.js';
+import { fdLimitWarning, fdsNeeded, readFdLimit } from './fd-limit.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { ResultSpool } from '../spool/result-spool.js';
+import { SpoolReplayer } from '../spool/spool-replayer.js';
 
 const LIMIT_CHECK_MS = 1000;
 const LIMIT_LOG_EVERY_MS = 60_000;
@@ -25,6 +31,7 @@ export function createSpawner(config: WorkerConfig, logger: Logger): Spawner {
 
 export class WorkerDaemon {
   readonly stats = new WorkerStats();
+  readonly metrics: WorkerMetrics;
   readonly #log: Logger;
   readonly #spawner: Spawner;
   readonly #abort = new AbortController();
@@ -38,15 +45,29 @@ export class WorkerDaemon {
   #lastLimitLog = 0;
   #removePid: (() => void) | undefined;
   #closing: Promise<void> | undefined;
+  readonly #spool: { readonly spool: ResultSpool; readonly replayer: SpoolReplayer } | undefined;
+  readonly #runningJobs = new Map<string, Promise<void>>();
+  #metricsServer: Promise<MetricsServer | undefined> | undefined;
 
   constructor(config: WorkerConfig, logger: Logger) {
     if (config.servers.length === 0) throw new MgError('MG_ERR_CONFIG_MISSING', 'no server= given: the worker needs at least one job server');
     if (config.queues.length === 0) throw new MgError('MG_ERR_CONFIG_MISSING', 'no queue to serve: set hosts, services, eventhandler, notifications, hostgroups, servicegroups or queue');
     this.#config = config;
     this.#log = logger;
+    // Every running check listens on this one signal (a forced stop kills them all): up to max-worker
+    // listeners at once is the design, not a leak, so Node's warning at 11 would be noise.
+    setMaxListeners(0, this.#abort.signal);
     this.#spawner = createSpawner(config, logger);
     this.#epn = config.enableEmbeddedPerl ? new EpnFarm(config, logger) : undefined;
+    this.metrics = new WorkerMetrics(config.identifier);
+    this.#spool = config.spoolDir === undefined ? undefined : this.#openSpool(config, config.spoolDir);
     this.#generation = this.#newGeneration(config);
+    this.#wireMetricSources();
+  }
+
+  /** Where /metrics is served, once it listens (undefined without prometheus_server= or when it failed). */
+  async metricsUrl(): Promise<string | undefined> {
+    return (await this.#metricsServer)?.url;
   }
 
   get config(): WorkerConfig {
@@ -62,6 +83,14 @@ export class WorkerDaemon {
       if (pid.replacedStale !== undefined) this.#log.warn({ pidfile: c.pidfile, stalePid: pid.replacedStale }, 'worker:pidfile replaced a stale pid file');
     }
     this.#epn?.start().catch((err: unknown) => this.#log.error({ err: coerceError(err) }, 'epn:start the Perl farm did not start; EPN checks wait for it'));
+    const fdLimit = readFdLimit();
+    const fdWarning = fdLimitWarning(c, fdLimit);
+    if (fdWarning !== undefined) this.#log.warn({ softLimit: fdLimit?.soft, hardLimit: fdLimit?.hard, need: fdsNeeded(c) }, `worker:fd-limit ${fdWarning}`);
+    if (c.prometheusServer !== undefined) this.#metricsServer = this.#startMetrics(c.prometheusServer);
+    if (this.#spool !== undefined && this.#spool.spool.count > 0) {
+      this.#log.info({ waiting: this.#spool.spool.count, dir: this.#spool.spool.dir }, 'result:spool found results of an earlier run; resending them');
+    }
+    this.#spool?.replayer.kick();
     // Limits first, so a worker started on an overloaded box does not grab a first batch before it notices.
     this.#checkLimits();
     this.#generation.start();
@@ -70,7 +99,7 @@ export class WorkerDaemon {
     // reconnect timers are unref'd and would let Node exit quietly).
     this.#timers.push(setInterval(() => this.#logStats(), STATS_LOG_EVERY_MS));
     this.#log.info(
-      { version: VERSION, pid: process.pid, identifier: c.identifier, servers: c.servers, queues: c.queues, maxWorker: c.maxWorker, spawner: this.#spawner.name },
+      { version: VERSION, pid: process.pid, identifier: c.identifier, servers: c.servers, queues: c.queues, maxWorker: c.maxWorker, spawner: this.#spawner.name, maxOpenFiles: fdLimit?.soft },
       `worker:start mg-workhorse ${VERSION} serving ${c.queues.join(', ')} on ${c.servers.join(', ')} with up to ${c.maxWorker} checks at once`,
     );
   }
@@ -110,6 +139,8 @@ export class WorkerDaemon {
   destroy(err: Error = new MgError('MG_ERR_CLOSED', 'worker destroyed')): void {
     this.#abort.abort(err);
     killAllPluginGroups('SIGKILL');
+    void this.#spool?.replayer.close();
+    void this.#metricsServer?.then((m) => m?.close());
     this.#generation.destroy(err);
     void this.#spawner.destroy(err);
     this.#epn?.destroy(err);
@@ -123,6 +154,17 @@ export class WorkerDaemon {
       await Promise.all([this.#generation.close(timeoutMs), ...this.#retiring]);
     } catch (err) {
       this.#log.error({ err: coerceError(err) }, 'worker:close closing connections failed');
+    }
+    const late: [string, () => Promise<void> | undefined][] = [
+      ['the spool replayer', () => this.#spool?.replayer.close()],
+      ['the metrics listener', () => this.#metricsServer?.then((m) => m?.close())],
+    ];
+    for (const [what, step] of late) {
+      try {
+        await step();
+      } catch (err) {
+        this.#log.error({ err: coerceError(err) }, `worker:close closing ${what} failed`);
+      }
     }
     try {
       await this.#epn?.close();
@@ -146,7 +188,60 @@ export class WorkerDaemon {
   }
 
   #newGeneration(config: WorkerConfig): Generation {
-    return new Generation(config, { spawner: this.#spawner, logger: this.#log, stats: this.stats, abortSignal: this.#abort.signal, ...(this.#epn ? { epn: this.#epn } : {}) });
+    return new Generation(config, {
+      spawner: this.#spawner,
+      logger: this.#log,
+      stats: this.stats,
+      abortSignal: this.#abort.signal,
+      metrics: this.metrics,
+      runningJobs: this.#runningJobs,
+      ...(this.#epn ? { epn: this.#epn } : {}),
+      ...(this.#spool ? { spool: this.#spool } : {}),
+    });
+  }
+
+  #openSpool(config: WorkerConfig, dir: string): { spool: ResultSpool; replayer: SpoolReplayer } {
+    const spool = new ResultSpool({
+      dir,
+      maxBytes: config.spoolMaxSize,
+      logger: this.#log,
+      onDrop: (reason, n) => this.metrics.resultsDropped.inc({ reason }, n),
+    });
+    const replayer = new SpoolReplayer({
+      spool,
+      // Always through the newest connections: a reload swaps the generation under the replayer.
+      submit: (queue, payload) => this.#generation.sender.submitOnce(queue, payload),
+      maxAgeSeconds: config.spoolMaxAge,
+      logger: this.#log,
+      onReplayed: () => this.metrics.resultsReplayed.inc(),
+    });
+    return { spool, replayer };
+  }
+
+  #wireMetricSources(): void {
+    const src = this.metrics.sources;
+    src.inFlight = () => this.stats.running;
+    src.connections = () => {
+      const g = this.#generation;
+      const of = (role: string, w: typeof g.worker): { server: string; role: string; up: boolean }[] =>
+        w.servers.map((s) => ({ server: s.server, role, up: s.state === 'connected' }));
+      return [...of('worker', g.worker), ...of('status', g.statusWorker)];
+    };
+    const epn = this.#epn;
+    if (epn !== undefined) src.farm = () => epn.pool.stats();
+    const spool = this.#spool?.spool;
+    if (spool !== undefined) src.spool = () => ({ results: spool.count, bytes: spool.bytes });
+  }
+
+  async #startMetrics(hostPort: string): Promise<MetricsServer | undefined> {
+    try {
+      const server = await startMetricsServer(hostPort, this.metrics);
+      this.#log.info({ url: server.url }, `metrics:listen serving Prometheus metrics on ${server.url}`);
+      return server;
+    } catch (err) {
+      this.#log.error({ err: coerceError(err) }, 'metrics:listen failed; the worker runs on without /metrics');
+      return undefined;
+    }
   }
 
   #checkLimits(): void {

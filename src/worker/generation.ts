@@ -17,6 +17,9 @@ import { ResultSender } from './result-sender.js';
 import type { WorkerStats } from './stats.js';
 import { statusAnswer } from './status-queue.js';
 import type { EpnFarm } from './epn-farm.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { ResultSpool } from '../spool/result-spool.js';
+import type { SpoolReplayer } from '../spool/spool-replayer.js';
 
 /** The settings that need new connections or a new codec when they change. */
 export function transportKey(c: WorkerConfig): string {
@@ -38,6 +41,11 @@ export interface GenerationDeps {
   readonly abortSignal: AbortSignal;
   /** The embedded Perl farm, shared by every generation. */
   readonly epn?: EpnFarm;
+  readonly metrics: WorkerMetrics;
+  /** The result spool (spool_dir=), shared by every generation. */
+  readonly spool?: { readonly spool: ResultSpool; readonly replayer: SpoolReplayer };
+  /** Jobs running now over every generation, so a job handed out again is not run twice. */
+  readonly runningJobs: Map<string, Promise<void>>;
 }
 
 export class Generation {
@@ -46,7 +54,7 @@ export class Generation {
   readonly statusWorker: GearmanWorker;
   readonly #clients: GearmanClient[];
   readonly #codec: JobCodec;
-  readonly #sender: ResultSender;
+  readonly sender: ResultSender;
   #closing: Promise<void> | undefined;
 
   constructor(config: WorkerConfig, deps: GenerationDeps) {
@@ -58,11 +66,25 @@ export class Generation {
     const client = new GearmanClient({ servers, logger: log, connection });
     const dupClients = config.dupServers.map((s) => new GearmanClient({ servers: [parseServerAddress(s)], logger: log, connection }));
     this.#clients = [client, ...dupClients];
-    this.#sender = new ResultSender({ client, dupClients, logger: log, dupBacklog: config.dupserverBacklogQueueSize });
+    const m = deps.metrics;
+    this.sender = new ResultSender({
+      client,
+      dupClients,
+      logger: log,
+      dupBacklog: config.dupserverBacklogQueueSize,
+      ...(deps.spool ? { spool: deps.spool } : {}),
+      events: {
+        onSent: () => m.resultsSent.inc(),
+        onSpooled: () => m.resultsSpooled.inc(),
+        onDupDropped: (n) => m.resultsDropped.inc({ reason: 'dupserver' }, n),
+      },
+    });
     this.ctx = {
       config,
       codec: this.#codec,
-      sender: this.#sender,
+      sender: this.sender,
+      metrics: m,
+      runningJobs: deps.runningJobs,
       spawner: deps.spawner,
       logger: log,
       stats: deps.stats,
@@ -89,7 +111,10 @@ export class Generation {
       handler: () => statusAnswer(this.ctx.config, deps.stats),
     });
     this.worker.on('server:down', (server, err) => log.warn({ server, err }, `gearman:down job server ${server} is not reachable`));
-    this.worker.on('server:up', (server) => log.info({ server }, `gearman:up connected to job server ${server}`));
+    this.worker.on('server:up', (server) => {
+      log.info({ server }, `gearman:up connected to job server ${server}`);
+      deps.spool?.replayer.kick(); // a job server is back: resend what waits in the spool now
+    });
     this.worker.on('job:lost', (job) => log.warn({ handle: job.handle, server: job.server }, 'job:lost connection dropped before the answer; gearmand hands the job out again'));
   }
 
@@ -128,7 +153,7 @@ export class Generation {
   }
 
   destroy(err: Error): void {
-    this.#sender.destroy(err);
+    this.sender.destroy(err);
     this.worker.destroy(err);
     this.statusWorker.destroy(err);
     for (const c of this.#clients) c.destroy(err);

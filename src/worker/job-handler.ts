@@ -13,6 +13,7 @@ import type { RateLimitedLog } from './rate-limited-log.js';
 import type { ResultSender } from './result-sender.js';
 import { runCheck, type RunCheckContext } from './run-check.js';
 import type { WorkerStats } from './stats.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 
 export interface JobHandlerContext {
   readonly config: WorkerConfig;
@@ -26,6 +27,9 @@ export interface JobHandlerContext {
   readonly signal?: AbortSignal;
   /** The embedded Perl farm, when enable_embedded_perl is on. */
   readonly epn?: RunCheckContext['epn'];
+  readonly metrics?: WorkerMetrics;
+  /** Jobs running now, by jobKey(); shared by every generation of connections. */
+  readonly runningJobs?: Map<string, Promise<void>>;
 }
 
 /** What a result is made of, before it becomes text. */
@@ -37,12 +41,35 @@ interface Answer {
   readonly finishTime: number;
 }
 
+/**
+ * Who a job is: its unique id per queue (the NEB sets one per host or service check, and gearmand merges jobs
+ * with the same one), else the handle on its server.
+ */
+export function jobKey(job: Pick<WorkerJob, 'functionName' | 'unique' | 'server' | 'handle'>): string {
+  return job.unique !== '' ? `u\0${job.functionName}\0${job.unique}` : `h\0${job.server}\0${job.handle}`;
+}
+
 /** Handles one job end to end. Resolves when the job is answered. */
 export async function handleJob(job: WorkerJob, ctx: JobHandlerContext): Promise<void> {
+  const key = jobKey(job);
+  const running = ctx.runningJobs?.get(key);
+  if (running !== undefined) {
+    // gearmand hands a job out again when the connection it came on dropped (or a reload opened new ones)
+    // while we still run it. Running it twice would send two results (sni/mod_gearman#68): wait for the
+    // first run, whose result goes out on its own, and only complete this copy.
+    ctx.metrics?.duplicateJobs.inc({ queue: job.functionName });
+    ctx.logger.warn({ handle: job.handle, unique: job.unique, queue: job.functionName, server: job.server }, 'job:duplicate already running here; not run twice');
+    await running.catch(() => undefined);
+    job.complete();
+    return;
+  }
   ctx.stats.jobStarted();
+  const done = handle(job, ctx);
+  ctx.runningJobs?.set(key, done);
   try {
-    await handle(job, ctx);
+    await done;
   } finally {
+    ctx.runningJobs?.delete(key);
     ctx.stats.jobFinished();
   }
 }
@@ -51,6 +78,8 @@ async function handle(job: WorkerJob, ctx: JobHandlerContext): Promise<void> {
   const decoded = await ctx.codec.decode(job.payload);
   if (!decoded.ok) {
     ctx.stats.badJob(decoded.code);
+    if (decoded.code === 'MG_ERR_JOB_DECRYPT') ctx.metrics?.decryptErrors.inc({ queue: job.functionName, server: job.server });
+    else ctx.metrics?.malformedJobs.inc({ queue: job.functionName, code: decoded.code });
     ctx.badJobLog.log(`${decoded.code}:${job.functionName}:${job.server}`, {
       queue: job.functionName,
       server: job.server,
@@ -70,19 +99,22 @@ async function handle(job: WorkerJob, ctx: JobHandlerContext): Promise<void> {
     return;
   }
   const j = decoded.job;
-  const log = ctx.logger.child({ handle: job.handle, queue: job.functionName, host: j.hostName, service: j.serviceDescription });
-  log.debug({ type: j.type, unique: job.unique, server: job.server }, 'job:start');
+  // The GRAB_JOB_UNIQ id goes on every line of the job, so a job handed out twice can be traced.
+  const log = ctx.logger.child({ handle: job.handle, unique: job.unique, queue: job.functionName, host: j.hostName, service: j.serviceDescription });
+  log.debug({ type: j.type, server: job.server }, 'job:start');
 
   const late = tooLate(j, ctx.config);
   let answer: Answer;
   if (late !== undefined) {
     ctx.stats.tooLate();
+    ctx.metrics?.tooLate.inc({ queue: job.functionName });
     log.info({ ageSeconds: late }, `job:too-late job is ${late.toFixed(1)} s old, over max-age=${ctx.config.maxAge}`);
     const now = Date.now() / 1000;
     answer = { returnCode: 3, stdout: '(Could Not Start Check In Time)', stderr: '', startTime: now, finishTime: now };
   } else {
     const run = await runCheck(j, { config: ctx.config, spawner: ctx.spawner, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.epn ? { epn: ctx.epn } : {}) });
     ctx.stats.checkDone(run.outcome.via, run.returnCode, run.outcome.timedOut);
+    ctx.metrics?.checkDone({ type: j.type, queue: job.functionName, path: run.outcome.via, rc: run.returnCode, seconds: run.outcome.durationMs / 1000, timedOut: run.outcome.timedOut });
     log.debug(
       { rc: run.returnCode, via: run.outcome.via, ms: Math.round(run.outcome.durationMs), timedOut: run.outcome.timedOut },
       'job:finish',

@@ -2,11 +2,14 @@
 // worker exists, so a failed submit is retried with backoff until a job server takes it (or the sender is
 // destroyed); the caller completes the Gearman job only after that, so a worker that dies mid-way leaves the job
 // to gearmand, which hands it out again. Dupserver copies are best effort: a bounded backlog, every drop logged
-// at error level and counted.
+// at error level and counted. With spool_dir set, a result no job server takes goes to the on-disk spool
+// instead (src/spool), the job is completed, and the spool's replayer resends it in order later.
 import { coerceError } from '../errors.js';
 import type { GearmanClient } from '../gearman/client.js';
 import { computeBackoffDelay } from '../gearman/backoff.js';
 import type { Logger } from '../log.js';
+import type { ResultSpool } from '../spool/result-spool.js';
+import type { SpoolReplayer } from '../spool/spool-replayer.js';
 
 export interface ResultSenderOptions {
   /** The client over the `server=` list. */
@@ -20,6 +23,10 @@ export interface ResultSenderOptions {
   retryInitialMs?: number;
   /** Longest retry delay. @defaultValue 10000 */
   retryMaxMs?: number;
+  /** The result spool; without it a result is retried in memory until a job server takes it. */
+  spool?: { readonly spool: ResultSpool; readonly replayer: SpoolReplayer };
+  /** Told about each result's fate, for the metrics. */
+  events?: { onSent?: () => void; onSpooled?: () => void; onDupDropped?: (count: number) => void };
 }
 
 export interface SenderStats {
@@ -28,6 +35,8 @@ export interface SenderStats {
   dupSent: number;
   dupDropped: number;
   pending: number;
+  /** Results written to the spool instead of sent. */
+  spooled: number;
 }
 
 interface DupQueue {
@@ -44,8 +53,10 @@ export class ResultSender {
   readonly #dupBacklog: number;
   readonly #retryInitialMs: number;
   readonly #retryMaxMs: number;
-  readonly #stats: SenderStats = { sent: 0, retries: 0, dupSent: 0, dupDropped: 0, pending: 0 };
+  readonly #stats: SenderStats = { sent: 0, retries: 0, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 };
   readonly #abort = new AbortController();
+  readonly #spool: ResultSenderOptions['spool'];
+  readonly #events: NonNullable<ResultSenderOptions['events']>;
 
   constructor(options: ResultSenderOptions) {
     this.#client = options.client;
@@ -54,6 +65,8 @@ export class ResultSender {
     this.#dupBacklog = options.dupBacklog ?? 1000;
     this.#retryInitialMs = options.retryInitialMs ?? 500;
     this.#retryMaxMs = options.retryMaxMs ?? 10_000;
+    this.#spool = options.spool;
+    this.#events = options.events ?? {};
   }
 
   get stats(): Readonly<SenderStats> {
@@ -61,19 +74,57 @@ export class ResultSender {
   }
 
   /**
-   * Sends `payload` to `queue` and resolves once a job server confirmed it (JOB_CREATED). Retries until then;
-   * rejects only when the sender is destroyed. `dupPayload` (the passive copy, when dupservers exist) is queued
-   * for every dupserver.
+   * Sends `payload` to `queue` and resolves once a job server confirmed it (JOB_CREATED), or, with a spool,
+   * once it is fsync'd in the spool. Without a spool it retries until a server takes it; it rejects only when
+   * the sender is destroyed. `dupPayload` (the passive copy, when dupservers exist) is queued for every dupserver.
    */
   async send(queue: string, payload: string, dupPayload?: string): Promise<void> {
     if (dupPayload !== undefined) for (const d of this.#dups) this.#enqueueDup(d, queue, dupPayload);
     this.#stats.pending++;
     try {
-      await this.#submitWithRetry(this.#client, queue, payload, 'result');
-      this.#stats.sent++;
+      if (this.#spool === undefined || !(await this.#sendOrSpool(this.#spool, queue, payload))) {
+        await this.#submitWithRetry(this.#client, queue, payload, 'result');
+        this.#stats.sent++;
+        this.#events.onSent?.();
+      }
     } finally {
       this.#stats.pending--;
     }
+  }
+
+  /** One submit over every server, no retry: the spool replayer's way out. */
+  async submitOnce(queue: string, payload: string): Promise<void> {
+    this.#abort.signal.throwIfAborted();
+    await this.#client.submitBackground(queue, payload, { priority: 'normal' });
+  }
+
+  // Sends once, else spools. While older results wait in the spool a new one queues behind them, so results
+  // reach the core in the order they were made. False when the spool cannot be written (disk full, ...): the
+  // caller then retries in memory as without a spool.
+  async #sendOrSpool(spool: NonNullable<ResultSenderOptions['spool']>, queue: string, payload: string): Promise<boolean> {
+    if (spool.spool.count === 0) {
+      try {
+        await this.submitOnce(queue, payload);
+        this.#stats.sent++;
+        this.#events.onSent?.();
+        return true;
+      } catch (err) {
+        this.#abort.signal.throwIfAborted();
+        if (this.#stats.spooled % 100 === 0) {
+          this.#log.warn({ err: coerceError(err), queue, spooled: this.#stats.spooled }, `result:spool no job server takes results; spooling to ${spool.spool.dir}`);
+        }
+      }
+    }
+    try {
+      await spool.spool.add(queue, payload);
+    } catch (err) {
+      this.#log.error({ err: coerceError(err), queue }, 'result:spool:write failed; keeping the result in memory and retrying');
+      return false;
+    }
+    this.#stats.spooled++;
+    this.#events.onSpooled?.();
+    spool.replayer.kick();
+    return true;
   }
 
   /** True when dupserver copies are configured. */
@@ -110,6 +161,7 @@ export class ResultSender {
   #enqueueDup(d: DupQueue, queue: string, payload: string): void {
     if (d.backlog.length >= this.#dupBacklog) {
       this.#stats.dupDropped++;
+      this.#events.onDupDropped?.(1);
       this.#log.error({ queue, backlog: d.backlog.length }, 'result:dup:drop dupserver backlog is full, dropping the copy');
       return;
     }
@@ -129,6 +181,7 @@ export class ResultSender {
       // Destroyed: what is left in the backlog is dropped with the sender, and said so.
       if (d.backlog.length > 0) this.#log.error({ dropped: d.backlog.length }, 'result:dup:drop sender destroyed with dupserver copies pending');
       this.#stats.dupDropped += d.backlog.length;
+      if (d.backlog.length > 0) this.#events.onDupDropped?.(d.backlog.length);
       d.backlog.length = 0;
     } finally {
       d.running = false;

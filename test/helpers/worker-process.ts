@@ -26,8 +26,11 @@ export interface WorkerProcess {
 }
 
 /** Runs `mg-workhorse <args>` and waits until it serves its queues. */
-export async function startWorker(args: string[], options: { waitForStart?: boolean } = {}): Promise<WorkerProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export async function startWorker(args: string[], options: { waitForStart?: boolean; wrap?: readonly string[] } = {}): Promise<WorkerProcess> {
+  // `wrap` runs the worker through a command first, e.g. ['prlimit', '--nofile=64:64', '--'].
+  const argv = [process.execPath, '--import', 'tsx', CLI, ...args];
+  const [file, ...rest] = [...(options.wrap ?? []), ...argv] as [string, ...string[]];
+  const proc = spawn(file, rest, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(proc);
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));

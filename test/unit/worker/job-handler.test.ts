@@ -6,7 +6,8 @@ import type { WorkerJob } from '../../../src/gearman/worker-job.js';
 import { PayloadCodec } from '../../../src/job/crypto.js';
 import { buildJobText, type JobTextInput } from '../../../src/job/job-text.js';
 import { InlineJobCodec } from '../../../src/worker/job-codec.js';
-import { handleJob, type JobHandlerContext } from '../../../src/worker/job-handler.js';
+import { handleJob, jobKey, type JobHandlerContext } from '../../../src/worker/job-handler.js';
+import { WorkerMetrics } from '../../../src/metrics/worker-metrics.js';
 import { RateLimitedLog } from '../../../src/worker/rate-limited-log.js';
 import type { ResultSender } from '../../../src/worker/result-sender.js';
 import { WorkerStats } from '../../../src/worker/stats.js';
@@ -263,4 +264,30 @@ test('plugin output of only NUL bytes still gets "(No output returned from plugi
   const s = setup(() => execOutcome(0, '\0\0'));
   await handleJob(fakeJob(encodeJob(SERVICE_JOB), s.events), s.ctx);
   assert.match(s.sender.sent[0]?.text ?? '', /\noutput=\(No output returned from plugin\)\n\n\n\n$/);
+});
+
+test('a job handed out again while it still runs here is not run twice: one check, one result, both jobs completed', async () => {
+  const s = setup();
+  const metrics = new WorkerMetrics('box', { defaultMetrics: false });
+  const ctx: JobHandlerContext = { ...s.ctx, runningJobs: new Map(), metrics };
+  const payload = encodeJob(SERVICE_JOB);
+  // Same unique id and queue, another handle (the connection it came on dropped and gearmand requeued it).
+  const first = fakeJob(payload, s.events);
+  const again = { ...(fakeJob(payload, s.events) as unknown as Record<string, unknown>), handle: 'H:box:2' } as unknown as WorkerJob;
+  await Promise.all([handleJob(first, ctx), handleJob(again, ctx)]);
+  assert.equal(s.spawner.calls.length, 1);
+  assert.equal(s.sender.sent.length, 1);
+  assert.deepEqual(s.events.filter((e) => e === 'complete'), ['complete', 'complete']);
+  assert.ok(s.lines.some((l) => l.msg.startsWith('job:duplicate') && l.unique === 'u-1' && l.handle === 'H:box:2'));
+  assert.match(await metrics.text(), /mgworkhorse_jobs_duplicate_total\{queue="service"\} 1/);
+  assert.equal(ctx.runningJobs?.size, 0);
+  // Once finished, the same unique id runs again (the next scheduled check).
+  await handleJob(fakeJob(payload, s.events), ctx);
+  assert.equal(s.spawner.calls.length, 2);
+});
+
+test('jobs without a unique id are told apart by server and handle', () => {
+  assert.notEqual(jobKey({ functionName: 'q', unique: '', server: 'a:1', handle: 'H:1' }), jobKey({ functionName: 'q', unique: '', server: 'b:1', handle: 'H:1' }));
+  assert.equal(jobKey({ functionName: 'q', unique: 'x', server: 'a:1', handle: 'H:1' }), jobKey({ functionName: 'q', unique: 'x', server: 'b:1', handle: 'H:9' }));
+  assert.notEqual(jobKey({ functionName: 'q', unique: 'x', server: 'a:1', handle: 'H:1' }), jobKey({ functionName: 'r', unique: 'x', server: 'a:1', handle: 'H:1' }));
 });

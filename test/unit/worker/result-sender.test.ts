@@ -1,9 +1,14 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MgError } from '../../../src/errors.js';
 import type { GearmanClient, SubmitResult } from '../../../src/gearman/client.js';
+import { ResultSpool } from '../../../src/spool/result-spool.js';
+import { SpoolReplayer } from '../../../src/spool/spool-replayer.js';
 import { ResultSender } from '../../../src/worker/result-sender.js';
-import { deferred, flush, LEVEL, memoryLogger } from './support.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { deferred, flush, LEVEL, memoryLogger, tmpDir, type LogLine } from './support.js';
 
 interface Submit {
   queue: string;
@@ -48,7 +53,7 @@ test('a result is submitted once as a NORMAL background job; send resolves on JO
     client.submits.map(({ queue, payload, priority }) => ({ queue, payload, priority })),
     [{ queue: 'check_results', payload: 'PAYLOAD', priority: 'normal' }],
   );
-  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 0, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 });
   assert.deepEqual(lines, []);
 });
 
@@ -62,7 +67,7 @@ test('send stays pending until the job server confirms', async () => {
   assert.equal(sender.stats.pending, 1);
   client.submits[0]?.result.resolve({ handle: 'H:1', server: 'h:1' });
   await sending;
-  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 0, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 });
 });
 
 test('failures are retried with exponential backoff (jitter up to 20 %), counted, and the first one logged', async (t) => {
@@ -91,7 +96,7 @@ test('failures are retried with exponential backoff (jitter up to 20 %), counted
   await sending;
   assert.equal(done, true);
   assert.deepEqual(client.payloads, ['P', 'P', 'P']);
-  assert.deepEqual(sender.stats, { sent: 1, retries: 2, dupSent: 0, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 1, retries: 2, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 });
   assert.equal(lines.length, 1);
   const [warn] = lines;
   assert.equal(warn?.level, LEVEL.warn);
@@ -141,7 +146,7 @@ test('dupserver copies go to every dupserver, on the same queue, without holding
   assert.equal(sender.stats.dupSent, 1); // dupB has not confirmed yet
   dupB.submits[0]?.result.resolve({ handle: 'H:1', server: 'b:1' });
   await flush();
-  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 2, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 1, retries: 0, dupSent: 2, dupDropped: 0, pending: 0, spooled: 0 });
   // Without a dup payload nothing is copied.
   await sender.send('check_results', 'ONLY');
   assert.equal(dupA.submits.length, 1);
@@ -176,7 +181,7 @@ test('a full dupserver backlog drops the copy, counts it and logs an error', asy
   dup.submits[1]?.result.resolve({ handle: 'H:2', server: 'd:1' });
   await flush();
   assert.deepEqual(dup.payloads, ['a', 'b']);
-  assert.deepEqual(sender.stats, { sent: 3, retries: 0, dupSent: 2, dupDropped: 1, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 3, retries: 0, dupSent: 2, dupDropped: 1, pending: 0, spooled: 0 });
 });
 
 test('destroy() rejects a send waiting to retry with the given error', async (t) => {
@@ -189,7 +194,7 @@ test('destroy() rejects a send waiting to retry with the given error', async (t)
   const err = new MgError('MG_ERR_CLOSED', 'worker destroyed');
   sender.destroy(err);
   await assert.rejects(sending, (e: unknown) => e === err);
-  assert.deepEqual(sender.stats, { sent: 0, retries: 1, dupSent: 0, dupDropped: 0, pending: 0 });
+  assert.deepEqual(sender.stats, { sent: 0, retries: 1, dupSent: 0, dupDropped: 0, pending: 0, spooled: 0 });
   assert.equal(client.submits.length, 1);
 });
 
@@ -221,4 +226,67 @@ test('after destroy(), sends reject at once and pending dupserver copies are dro
   await flush();
   assert.equal(sender.stats.dupDropped, 2);
   assert.deepEqual(lines, [{ level: LEVEL.error, msg: 'result:dup:drop sender destroyed with dupserver copies pending', dropped: 2 }]);
+});
+
+/** A sender with a spool in a temp folder; the replayer's submits go through the same fake client. */
+function spooled(client: FakeClient, dir = tmpDir()): { sender: ResultSender; spool: ResultSpool; replayer: SpoolReplayer; events: string[]; lines: LogLine[] } {
+  const { logger, lines } = memoryLogger();
+  const spool = new ResultSpool({ dir, maxBytes: 0, logger });
+  const events: string[] = [];
+  // A long first backoff: only kick() (a server coming back) makes the replayer try again within a test.
+  const replayer = new SpoolReplayer({ spool, logger, maxAgeSeconds: 0, retryInitialMs: 60_000, submit: (q, p) => sender.submitOnce(q, p) });
+  const sender: ResultSender = new ResultSender({
+    client: asClient(client),
+    logger,
+    spool: { spool, replayer },
+    retryInitialMs: 10,
+    retryMaxMs: 20,
+    events: { onSent: () => events.push('sent'), onSpooled: () => events.push('spooled') },
+  });
+  after(() => replayer.close());
+  return { sender, spool, replayer, events, lines };
+}
+
+test('with a spool, a result no server takes is spooled at once (send resolves), then replayed when a server is back', async () => {
+  let up = false;
+  const client = new FakeClient(() => (up ? 'ok' : down()));
+  const { sender, spool, replayer, events, lines } = spooled(client);
+  await sender.send('check_results', 'R1');
+  assert.equal(spool.count, 1);
+  assert.deepEqual(events, ['spooled']);
+  assert.deepEqual(sender.stats, { sent: 0, retries: 0, dupSent: 0, dupDropped: 0, pending: 0, spooled: 1 });
+  assert.ok(lines.some((l) => l.level === LEVEL.warn && l.msg.startsWith('result:spool no job server takes results')));
+  // While the spool holds R1, R2 queues behind it without a submit of its own: the order holds.
+  const before = client.submits.length;
+  await sender.send('check_results', 'R2');
+  assert.equal(spool.count, 2);
+  assert.ok(client.submits.slice(before).every((s) => s.payload !== 'R2'));
+  up = true;
+  replayer.kick(); // what a server:up event does
+  await waitFor(() => spool.count === 0, { timeoutMs: 5_000 });
+  const accepted = client.submits.slice(before).map((s) => s.payload);
+  assert.deepEqual(accepted.slice(-2), ['R1', 'R2']);
+});
+
+test('with a spool, a result a server takes is sent directly and counted as sent', async () => {
+  const client = new FakeClient(() => 'ok');
+  const { sender, spool, events } = spooled(client);
+  await sender.send('check_results', 'P');
+  assert.equal(spool.count, 0);
+  assert.deepEqual(events, ['sent']);
+});
+
+test('a spool that cannot be written falls back to retrying in memory', async () => {
+  const dir = join(tmpDir(), 'spool');
+  let n = 0;
+  const client = new FakeClient(() => (++n <= 2 ? down() : 'ok'));
+  const { sender, spool, lines } = spooled(client, dir);
+  rmSync(dir, { recursive: true });
+  writeFileSync(dir, ''); // a file where the folder was
+  await sender.send('check_results', 'P');
+  assert.ok(lines.some((l) => l.level === LEVEL.error && l.msg.startsWith('result:spool:write failed')));
+  assert.equal(client.submits.length, 3);
+  assert.equal(spool.count, 0);
+  assert.equal(sender.stats.sent, 1);
+  assert.equal(sender.stats.spooled, 0);
 });
