@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { ServerAddress } from './address.js';
 import type { Packet } from './codec.js';
 import { GearmanConnection } from './connection.js';
-import type { ConnectionOptions } from './connection.js';
+import type { ConnectionOptions, ConnectionState } from './connection.js';
 import { PacketType, packetTypeName } from './constants.js';
 import { ForegroundJob } from './foreground-job.js';
 import type { ForegroundJobControl, SubmitResult } from './foreground-job.js';
@@ -167,6 +167,11 @@ export class GearmanClient {
       if (hasCode(err, 'MG_ERR_GEARMAN_SERVER_ERROR')) this.#options.delete(name);
       throw err;
     }
+  }
+
+  /** Connection state per server, for metrics and status output. */
+  get servers(): { readonly server: string; readonly state: ConnectionState }[] {
+    return this.#sessions.map((s) => ({ server: s.conn.server, state: s.conn.state }));
   }
 
   /** GET_STATUS of a job on the server (`host:port`) that created it. */

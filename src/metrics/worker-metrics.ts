@@ -13,7 +13,7 @@ export const METRIC_PREFIX = 'mgworkhorse_';
 /** State read at scrape time; each source may be missing (no farm, no spool). */
 export interface MetricSources {
   inFlight?: () => number;
-  /** One entry per job server connection: role is `worker` (the check queues) or `status` (the status queue). */
+  /** One entry per job server connection: role is `worker` (the check queues), `status` (the status queue), `result` (results to `server=`) or `dupserver`. */
   connections?: () => readonly { server: string; role: string; up: boolean }[];
   farm?: () => FarmPoolStats;
   spool?: () => { results: number; bytes: number };
@@ -85,7 +85,7 @@ export class WorkerMetrics {
     });
     new Gauge({
       name: `${p}gearman_connection_up`,
-      help: '1 while the connection to a job server is up, 0 while it is down or reconnecting.',
+      help: '1 while the connection to a job server is up, 0 while it is down or reconnecting; role is worker, status, result or dupserver.',
       labelNames: ['server', 'role'],
       registers: r,
       collect() {

@@ -9,6 +9,7 @@ import { killAllPluginGroups } from '../exec/kill.js';
 import { NodeSpawner } from '../exec/node-spawner.js';
 import type { Spawner } from '../exec/spawner.js';
 import type { Logger } from '../log.js';
+import type { GearmanClient } from '../gearman/client.js';
 import { VERSION } from '../version.js';
 import { Generation, transportKey } from './generation.js';
 import { hasLimits, overLimit } from './limits.js';
@@ -225,7 +226,10 @@ export class WorkerDaemon {
       const g = this.#generation;
       const of = (role: string, w: typeof g.worker): { server: string; role: string; up: boolean }[] =>
         w.servers.map((s) => ({ server: s.server, role, up: s.state === 'connected' }));
-      return [...of('worker', g.worker), ...of('status', g.statusWorker)];
+      const [results, ...dups] = g.clients;
+      const ofClient = (role: string, c: GearmanClient | undefined): { server: string; role: string; up: boolean }[] =>
+        (c?.servers ?? []).map((s) => ({ server: s.server, role, up: s.state === 'connected' }));
+      return [...of('worker', g.worker), ...of('status', g.statusWorker), ...ofClient('result', results), ...dups.flatMap((d) => ofClient('dupserver', d))];
     };
     const epn = this.#epn;
     if (epn !== undefined) src.farm = () => epn.pool.stats();

@@ -53,6 +53,10 @@ export class Generation {
   readonly worker: GearmanWorker;
   readonly statusWorker: GearmanWorker;
   readonly #clients: GearmanClient[];
+  /** The result client over `server=`, then one per `dupserver=` (for connection metrics). */
+  get clients(): readonly GearmanClient[] {
+    return this.#clients;
+  }
   readonly #codec: JobCodec;
   readonly sender: ResultSender;
   #closing: Promise<void> | undefined;

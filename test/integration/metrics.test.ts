@@ -43,6 +43,8 @@ describe('metrics: /metrics after a mixed run', () => {
     assert.equal(sumOf(before, `${P}info`, { identifier: 'metrics-w' }), 1);
     assert.equal(sumOf(before, `${P}checks_total`), 0);
     assert.equal(sumOf(before, `${P}gearman_connection_up`, { role: 'worker' }), 1);
+    // The result connection opens beside the grabbing ones; it is reported too.
+    await waitFor(async () => sumOf(await scrape(url), `${P}gearman_connection_up`, { role: 'result' }) === 1, { message: 'result connection up' });
 
     for (let i = 0; i < 3; i++) await submitJob(client, codec, 'service', serviceJob('h', `ok${i}`, `${PLUGINS}ok.sh`));
     for (let i = 0; i < 2; i++) await submitJob(client, codec, 'host', hostJob(`crit${i}`, `${PLUGINS}critical.sh`));
