@@ -137,6 +137,16 @@ export const ERROR_CATALOGUE = {
     meaning: 'A Perl farm process did not come up: perl or the farm script cannot run, it exited, or it sent no ready line within the start timeout.',
     fix: 'Read the farm stderr lines logged with it (a missing epn_preload_modules module is the usual cause); the pool retries with backoff.',
   },
+
+  // --- EPN compatibility linter (src/lint) ---------------------------------------------------------
+  MG_ERR_LINT_HELPER: {
+    meaning: 'A Perl helper of mg-epn-check (perl/mg-epn-lint.pl, or the farm in check mode) could not run, crashed or timed out.',
+    fix: 'Install perl and libppi-perl (scripts/setup.sh does); the message has the helper\'s stderr. mg-epn-check exits 3.',
+  },
+  MG_ERR_LINT_CONFIG: {
+    meaning: 'The .mg-epn-check.yaml file is not valid (bad YAML, an unknown key, an ignored rule without a reason).',
+    fix: 'Correct the file as the message says; docs/epn-check.md describes every key. mg-epn-check exits 3.',
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
