@@ -47,15 +47,10 @@ export function withRule(file: string, layer: Layer, raw: RawFinding): Finding {
   return { ...raw, file, layer, severity: raw.severity ?? info.severity, title: info.title, why: info.why, fix: info.fix };
 }
 
-/** Drops findings with the same rule on the same line (the static and compile layers often agree). */
+/** Drops a compile-layer finding when the static layer already reported that rule on that line. */
 export function dedupe(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>();
-  const out: Finding[] = [];
-  for (const f of findings) {
-    const key = `${f.rule}:${f.line}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(f);
-  }
-  return out.sort((a, b) => a.line - b.line || a.col - b.col || a.rule.localeCompare(b.rule));
+  const fromStatic = new Set(findings.filter((f) => f.layer === 'static').map((f) => `${f.rule}:${f.line}`));
+  return findings
+    .filter((f) => f.layer !== 'compile' || !fromStatic.has(`${f.rule}:${f.line}`))
+    .sort((a, b) => a.line - b.line || a.col - b.col || a.rule.localeCompare(b.rule));
 }

@@ -1,0 +1,59 @@
+// Layers 1-3 for a batch of plugin files: classification, static analysis (one PPI helper for the batch) and the
+// compile check in the farm's wrapper (one per file). Runs on the main thread or in a piscina worker
+// (analyse-task.ts). The results are plain data, so they cross the thread boundary.
+import type { EpnSettings } from '../epn/classify.js';
+import { coerceError } from '../errors.js';
+import { analyseClassification } from './classify-layer.js';
+import { analyseCompile } from './compile-layer.js';
+import { withRule, type Finding } from './finding.js';
+import { analyseStatic, type StaticResult } from './static-layer.js';
+
+export interface AnalyseRequest {
+  readonly files: readonly string[];
+  /** Sample argument strings per file (same order as files). */
+  readonly sampleArgs: readonly (readonly string[])[];
+  readonly settings: EpnSettings;
+  /** Run layer 3 (the compile check). */
+  readonly compile: boolean;
+  readonly perl?: string;
+}
+
+export interface FileAnalysis {
+  readonly file: string;
+  readonly findings: Finding[];
+  readonly epn: { readonly epn: boolean; readonly rule: string };
+  readonly packages: StaticResult['packages'];
+  readonly libs: readonly string[];
+  readonly modules: readonly string[];
+}
+
+const perlOpt = (perl: string | undefined): { perl?: string } => (perl === undefined ? {} : { perl });
+
+/** Analyses each file; a failing layer becomes an E2 finding, never a rejection. */
+export async function analyseFiles(req: AnalyseRequest): Promise<FileAnalysis[]> {
+  let statics: StaticResult[] | undefined;
+  let staticError: string | undefined;
+  try {
+    statics = await analyseStatic(req.files, perlOpt(req.perl));
+  } catch (e) {
+    staticError = coerceError(e).message;
+  }
+  const out: FileAnalysis[] = [];
+  for (const [i, file] of req.files.entries()) {
+    const c = analyseClassification(file, req.sampleArgs[i] ?? [], req.settings);
+    const findings: Finding[] = c.findings.map((f) => withRule(file, 'classify', f));
+    const s = statics?.[i];
+    if (s === undefined) findings.push(withRule(file, 'static', { rule: 'E2', line: 1, col: 1, what: `static analysis failed: ${staticError}` }));
+    else if (s.error) findings.push(withRule(file, 'static', { rule: 'E2', line: 1, col: 1, what: s.error }));
+    else findings.push(...s.findings.map((f) => withRule(file, 'static', f)));
+    if (req.compile && !s?.error) {
+      try {
+        findings.push(...(await analyseCompile(file, perlOpt(req.perl))).map((f) => withRule(file, 'compile', f)));
+      } catch (e) {
+        findings.push(withRule(file, 'compile', { rule: 'E2', line: 1, col: 1, what: `compile check failed: ${coerceError(e).message}` }));
+      }
+    }
+    out.push({ file, findings, epn: { epn: c.epn, rule: c.rule }, packages: s?.packages ?? [], libs: s?.libs ?? [], modules: s?.modules ?? [] });
+  }
+  return out;
+}
