@@ -121,7 +121,7 @@ sub r23_recompile {
   for my $e (calls($doc, 'eval')) {
     my $arg = $e->snext_sibling;
     next if !$arg || $arg->isa('PPI::Structure::Block');
-    next if $arg->isa('PPI::Token::Quote::Single') || $arg->isa('PPI::Token::Structure');
+    next if $arg->isa('PPI::Token::Structure');    # eval; (of $_)
     push @f, finding(R23 => $e, 'string eval compiles code on every check: the EPN host\'s memory grows');
   }
   for my $d (calls($doc, 'do')) {

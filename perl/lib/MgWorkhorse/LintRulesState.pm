@@ -72,6 +72,8 @@ sub r4_globals {
     next if $name eq '%SIG' || $name eq '@INC' || $name eq '%INC';    # R16, R14
     next unless $PROCESS_GLOBAL{$name} || $our{$name} || $name =~ /\A[\$\@%]main::/;
     next if !is_write($s) || is_local($s);
+    next if $s->statement && $s->statement->isa('PPI::Statement::Variable');    # our $x = 0; (re-set every run)
+    next if !$PROCESS_GLOBAL{$name} && _plain_assignment($s);                  # $x = 1; (re-set every run)
     my $why = $PROCESS_GLOBAL{$name} ? "process-wide $name" : "package variable $name";
     push @f, finding(R4 => $s, "writes the $why without local: in an interpreter that runs checks without fork it leaks into later checks", 'warning');
   }
@@ -83,6 +85,13 @@ sub r4_globals {
 
 my %STRICT = map { $_ => 1 } qw(strict Modern::Perl common::sense Moose Moo Mojo::Base Mouse strictures Dancer);
 my %SPECIAL = map { $_ => 1 } qw(ARGV ENV INC SIG STDIN STDOUT STDERR _ a b ARGVOUT 0);
+
+# `$x = ...` on a whole scalar: the value is set anew by every run, so nothing accumulates.
+sub _plain_assignment {
+  my ($s) = @_;
+  my $next = $s->snext_sibling;
+  return $s->content =~ /\A\$/ && $next && $next->isa('PPI::Token::Operator') && $next->content eq '=' ? 1 : 0;
+}
 
 # R11: p1 compiles every plugin under an implicit `use strict`: undeclared globals fail to compile.
 sub r11_strict {
@@ -110,7 +119,6 @@ sub r11_strict {
     push @f, finding(R11 => $s, "the global $name is never declared: p1 hosts compile every plugin under an implicit use strict"
       . ' ("Global symbol requires explicit package name")', 'error');
   }
-  push @f, finding(R11 => [1, 1], 'no use strict: p1 hosts add it implicitly, so the plugin is not tested the way it runs', 'info') if !@f;
   return @f;
 }
 
@@ -163,7 +171,7 @@ sub r14_inc {
 sub r15_packages {
   my ($doc) = @_;
   my $pk = $doc->find('PPI::Statement::Package') || [];
-  return map { finding(R15 => $_, 'package ' . $_->namespace . ' is shared by every plugin in the interpreter: another plugin bundling it redefines its subs', 'info') }
+  return map { finding(R15 => $_, 'package ' . $_->namespace . ' is shared by every plugin in the interpreter: another plugin bundling it redefines its subs') }
     grep { $_->namespace ne 'main' } @$pk;
 }
 
