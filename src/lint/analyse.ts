@@ -21,7 +21,7 @@ export interface AnalyseRequest {
 export interface FileAnalysis {
   readonly file: string;
   readonly findings: Finding[];
-  readonly epn: { readonly epn: boolean; readonly rule: string };
+  readonly epn: { readonly epn: boolean; readonly rule: string; readonly optedOut: boolean };
   readonly packages: StaticResult['packages'];
   readonly libs: readonly string[];
   readonly modules: readonly string[];
@@ -53,7 +53,7 @@ export async function analyseFiles(req: AnalyseRequest): Promise<FileAnalysis[]>
         findings.push(withRule(file, 'compile', { rule: 'E2', line: 1, col: 1, what: `compile check failed: ${coerceError(e).message}` }));
       }
     }
-    out.push({ file, findings, epn: { epn: c.epn, rule: c.rule }, packages: s?.packages ?? [], libs: s?.libs ?? [], modules: s?.modules ?? [] });
+    out.push({ file, findings, epn: { epn: c.epn, rule: c.rule, optedOut: c.optedOut }, packages: s?.packages ?? [], libs: s?.libs ?? [], modules: s?.modules ?? [] });
   }
   return out;
 }

@@ -1,13 +1,16 @@
 // Layer 1: would the worker run this file via EPN, and why (src/epn/classify.ts: the C header rule, with the Go
 // worker's verdict beside it); for each sample command line, the metacharacter verdict (C3) and p1's argument
 // parsing pitfalls (R22).
-import { classifyEpn, metacharOutsideSingleQuotes, type EpnSettings } from '../epn/classify.js';
+import { cDirective, classifyEpn, metacharOutsideSingleQuotes, type EpnSettings } from '../epn/classify.js';
 import { classifyCommandLine } from '../exec/command-line.js';
+import { readHeaderLines } from '../exec/file-header.js';
 import type { RawFinding } from './finding.js';
 
 export interface ClassifyResult {
   readonly epn: boolean;
   readonly rule: string;
+  /** The header opts out (`# nagios: -epn`) and C and Go agree: no worker runs it via EPN. */
+  readonly optedOut: boolean;
   readonly findings: readonly RawFinding[];
 }
 
@@ -18,7 +21,9 @@ export function analyseClassification(file: string, sampleArgs: readonly string[
   if (!v.epn) findings.push({ rule: 'C1', line: 1, col: 1, what: `the worker would fork it: ${v.rule}` });
   if (v.goDiffers) findings.push({ rule: 'C2', line: 1, col: 1, what: `the C rule says ${v.epn ? 'EPN' : 'fork'} (${v.rule}); ${v.goDiffers}` });
   sampleArgs.forEach((args, i) => findings.push(...sampleFindings(args, i + 1)));
-  return { epn: v.epn, rule: v.rule, findings };
+  const lines = readHeaderLines(file);
+  const optedOut = lines !== null && cDirective(lines)?.epn === false && v.goDiffers === undefined;
+  return { epn: v.epn, rule: v.rule, optedOut, findings };
 }
 
 /** Findings for one sample argument string (the part of the command line after the plugin path). */

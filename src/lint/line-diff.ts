@@ -18,8 +18,8 @@ function ops(a: string[], b: string[]): Op[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) out.push({ kind: ' ', text: a[i++] as string, a: i, b: ++j });
-    else if (j < m && (i >= n || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) out.push({ kind: '+', text: b[j++] as string, a: i, b: j });
-    else out.push({ kind: '-', text: a[i++] as string, a: i, b: j });
+    else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) out.push({ kind: '-', text: a[i++] as string, a: i, b: j });
+    else out.push({ kind: '+', text: b[j++] as string, a: i, b: j });
   }
   return out;
 }

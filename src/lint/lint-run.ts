@@ -59,6 +59,8 @@ export async function lintFiles(files: readonly string[], options: LintOptions):
   for (const [i, a] of analyses.entries()) {
     const all = [...a.findings, ...(collisions.get(a.file) ?? [])];
     if (options.extra) all.push(...(await options.extra(a, samples[i] ?? [])));
+    // A plugin that opts out with `# nagios: -epn` never runs via EPN: its findings inform, they do not fail.
+    if (a.epn.optedOut) all.splice(0, all.length, ...all.map((f) => (f.rule.startsWith('C') ? f : { ...f, severity: 'info' as const, what: `(opted out of EPN) ${f.what}` })));
     const kept: Finding[] = [];
     const suppressed: Suppressed[] = [];
     for (const f of dedupe(all)) {
@@ -66,7 +68,7 @@ export async function lintFiles(files: readonly string[], options: LintOptions):
       if (ig) suppressed.push({ finding: f, reason: ig.reason });
       else kept.push(f);
     }
-    reports.push({ file: a.file, verdict: verdictOf(kept), findings: kept, suppressed, epn: a.epn });
+    reports.push({ file: a.file, verdict: verdictOf(kept), findings: kept, suppressed, epn: { epn: a.epn.epn, rule: a.epn.rule } });
   }
   return reports;
 }
