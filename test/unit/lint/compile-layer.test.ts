@@ -1,0 +1,33 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyseCompile, perlMessageLine } from '../../../src/lint/compile-layer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mg-lint-compile-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const plugin = (name: string, body: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, `#!/usr/bin/perl\n${body}`);
+  return p;
+};
+const rules = async (file: string): Promise<string[]> => (await analyseCompile(file)).map((f) => `${f.rule}@${f.line}`);
+
+test('perlMessageLine reads the first "line N"', () => {
+  assert.equal(perlMessageLine('Global symbol "$x" requires explicit package name at /p.pl line 4.'), 4);
+  assert.equal(perlMessageLine('syntax error at /p.pl line 12, near "}"'), 12);
+  assert.equal(perlMessageLine('no line here'), 1);
+});
+
+test('the farm wrapper in check mode: clean, syntax error, exit and output in BEGIN, warnings, strict, closures', async () => {
+  assert.deepEqual(await rules(plugin('ok.pl', 'use strict;\nprint "OK\\n";\nexit 0;\n')), []);
+  assert.deepEqual(await rules(plugin('syntax.pl', 'use strict;\nmy $x = ;\nexit 0;\n')), ['E1@3']);
+  assert.deepEqual(await rules(plugin('begin-exit.pl', 'BEGIN {\n  exit 3;\n}\n')), ['R5@3']);
+  const printed = await analyseCompile(plugin('begin-print.pl', 'BEGIN { print "hello from BEGIN\\n" }\nexit 0;\n'));
+  assert.deepEqual(printed.map((f) => f.rule), ['R5']);
+  assert.match(printed[0]?.what ?? '', /prints while compiling \("hello from BEGIN"\)/);
+  assert.deepEqual(await rules(plugin('warn.pl', 'use warnings;\nmy $x = 1;\nmy $x = 2;\nexit 0;\n')), ['R10@4']);
+  assert.deepEqual(await rules(plugin('strict.pl', '$status = 1;\nexit 0;\n')), ['R11@2']);
+  assert.deepEqual(await rules(plugin('closure.pl', 'my $x = 1;\nsub f { return $x }\nexit 0;\n')), ['R3@3']);
+});
