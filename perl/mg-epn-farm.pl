@@ -816,9 +816,9 @@ Log every fork, compile and preload to stderr (also C<MG_EPN_FARM_DEBUG=1>).
 Time between TERM and KILL at a deadline, and how long to wait for pipes held by a plugin's descendants after
 it exited (the same defaults as Node's exec path).
 
-=item B<--check> FILE [SECONDS], B<--check-run> FILE [ARGS...]
+=item B<--check> FILE... [--timeout=S], B<--check-run> FILE [ARGS...]
 
-Check mode for mg-epn-check, instead of the farm: compile FILE with this wrapper (as the farm does, then with
+Check mode for mg-epn-check, instead of the farm: compile each FILE with this wrapper (as the farm does, then with
 p1's C<use strict> and fatal closure warnings), or compile it once and run it twice in this one interpreter
 without fork, naming the globals each run left changed. JSON lines on stdout; see F<perl/lib/MgWorkhorse/LintCheck.pm>.
 

@@ -51,7 +51,7 @@ is $checker->num_errors + $checker->num_warnings, 0, 'mg-epn-lint.pl POD is clea
 
 # The farm's check mode.
 my $farm = farm_script();
-my ($plain, $p1) = run_json(qq{"$^X" "$farm" --check "$rules/R3-trigger.pl" 5});
+my ($plain, $p1) = run_json(qq{"$^X" "$farm" --check "$rules/R3-trigger.pl" --timeout=5});
 is $plain->{variant}, 'farm', 'first the farm compile';
 ok $plain->{ok}, 'the farm compiles a file-scope lexical in a named sub';
 like $plain->{closure}[0], qr/Variable "\$x" will not stay shared at \S+R3-trigger\.pl line 9\./, 'and keeps the closure warning';

@@ -4,7 +4,7 @@
 import type { EpnSettings } from '../epn/classify.js';
 import { coerceError } from '../errors.js';
 import { analyseClassification } from './classify-layer.js';
-import { analyseCompile } from './compile-layer.js';
+import { analyseCompileBatch } from './compile-layer.js';
 import { withRule, type Finding } from './finding.js';
 import { analyseStatic, type StaticResult } from './static-layer.js';
 
@@ -29,29 +29,25 @@ export interface FileAnalysis {
 
 const perlOpt = (perl: string | undefined): { perl?: string } => (perl === undefined ? {} : { perl });
 
-/** Analyses each file; a failing layer becomes an E2 finding, never a rejection. */
+/** Analyses each file; a failing layer becomes an E2 finding, never a rejection. Layers 2 and 3 run at once. */
 export async function analyseFiles(req: AnalyseRequest): Promise<FileAnalysis[]> {
-  let statics: StaticResult[] | undefined;
-  let staticError: string | undefined;
-  try {
-    statics = await analyseStatic(req.files, perlOpt(req.perl));
-  } catch (e) {
-    staticError = coerceError(e).message;
-  }
+  const [statics, compiles] = await Promise.allSettled([
+    analyseStatic(req.files, perlOpt(req.perl)),
+    req.compile ? analyseCompileBatch(req.files, perlOpt(req.perl)) : Promise.resolve([]),
+  ]);
+  const failed = (r: PromiseSettledResult<unknown>): string => (r.status === 'rejected' ? coerceError(r.reason).message : '');
   const out: FileAnalysis[] = [];
   for (const [i, file] of req.files.entries()) {
     const c = analyseClassification(file, req.sampleArgs[i] ?? [], req.settings);
     const findings: Finding[] = c.findings.map((f) => withRule(file, 'classify', f));
-    const s = statics?.[i];
-    if (s === undefined) findings.push(withRule(file, 'static', { rule: 'E2', line: 1, col: 1, what: `static analysis failed: ${staticError}` }));
+    const s = statics.status === 'fulfilled' ? statics.value[i] : undefined;
+    if (s === undefined) findings.push(withRule(file, 'static', { rule: 'E2', line: 1, col: 1, what: `static analysis failed: ${failed(statics)}` }));
     else if (s.error) findings.push(withRule(file, 'static', { rule: 'E2', line: 1, col: 1, what: s.error }));
     else findings.push(...s.findings.map((f) => withRule(file, 'static', f)));
     if (req.compile && !s?.error) {
-      try {
-        findings.push(...(await analyseCompile(file, perlOpt(req.perl))).map((f) => withRule(file, 'compile', f)));
-      } catch (e) {
-        findings.push(withRule(file, 'compile', { rule: 'E2', line: 1, col: 1, what: `compile check failed: ${coerceError(e).message}` }));
-      }
+      const cf = compiles.status === 'fulfilled' ? compiles.value[i] : undefined;
+      if (cf === undefined) findings.push(withRule(file, 'compile', { rule: 'E2', line: 1, col: 1, what: `compile check failed: ${failed(compiles)}` }));
+      else findings.push(...cf.map((f) => withRule(file, 'compile', f)));
     }
     out.push({ file, findings, epn: { epn: c.epn, rule: c.rule, optedOut: c.optedOut }, packages: s?.packages ?? [], libs: s?.libs ?? [], modules: s?.modules ?? [] });
   }

@@ -6,6 +6,7 @@ import type { RawFinding } from './finding.js';
 import { runPerlJson } from './perl-json.js';
 
 interface CompileLine {
+  file: string;
   variant: 'farm' | 'p1';
   ok: boolean;
   error?: string | null;
@@ -29,12 +30,23 @@ export function perlMessageLine(message: string): number {
 
 const firstLine = (s: string): string => s.split('\n')[0]?.trim() ?? '';
 
-/** Compiles `file` in the farm's wrapper and turns what happened into findings. */
-export async function analyseCompile(file: string, options: { perl?: string } = {}): Promise<RawFinding[]> {
-  const lines = (await runPerlJson(DEFAULT_FARM_SCRIPT, ['--check', file, String(COMPILE_TIMEOUT_S)], {
+/** Compiles each of `files` in the farm's wrapper (one Perl process for the batch); findings per file, same order. */
+export async function analyseCompileBatch(files: readonly string[], options: { perl?: string } = {}): Promise<RawFinding[][]> {
+  if (files.length === 0) return [];
+  const lines = (await runPerlJson(DEFAULT_FARM_SCRIPT, ['--check', ...files, `--timeout=${COMPILE_TIMEOUT_S}`], {
     ...options,
-    timeoutMs: (COMPILE_TIMEOUT_S * 2 + 10) * 1000,
+    timeoutMs: (COMPILE_TIMEOUT_S * 2 * files.length + 10) * 1000,
   })) as CompileLine[];
+  return files.map((file) => toFindings(lines.filter((l) => l.file === file)));
+}
+
+/** Compiles one file in the farm's wrapper. */
+export async function analyseCompile(file: string, options: { perl?: string } = {}): Promise<RawFinding[]> {
+  return (await analyseCompileBatch([file], options))[0] ?? [];
+}
+
+/** What the farm and p1 compiles of one file showed. */
+function toFindings(lines: readonly CompileLine[]): RawFinding[] {
   const farm = lines.find((l) => l.variant === 'farm');
   const p1 = lines.find((l) => l.variant === 'p1');
   const out: RawFinding[] = [];

@@ -1,7 +1,7 @@
 package MgWorkhorse::LintCheck;
 # mg-epn-farm.pl's check mode, for mg-epn-check (src/lint/compile-layer.ts, src/lint/differential.ts). It uses
 # the farm's own wrapper (MgWorkhorse::EpnCompile, MgWorkhorse::EpnTraps) and never enters the farm's loop:
-#   --check FILE [SECONDS]          compile FILE twice, each in a forked child: as the farm does ("farm"), and
+#   --check FILE... [--timeout=S]   compile each FILE twice, each in a forked child: as the farm does ("farm"), and
 #                                   with p1's pragmas (`use strict; use warnings FATAL => 'closure'`, "p1");
 #                                   one JSON line per compile: ok, error, exit (called while compiling), what
 #                                   BEGIN printed, warnings, closure warnings, redefined subs.
@@ -32,9 +32,13 @@ sub main {
   binmode $out;
   open STDIN, '<', '/dev/null';
   if ($mode eq '--check') {
-    my $timeout = $rest[0] || 10;
-    for my $variant ([farm => ''], [p1 => P1_PRELUDE]) {
-      print {$out} compile_in_child($file, $timeout, @$variant), "\n";
+    my $timeout = 10;
+    for my $f ($file, @rest) {    # FILE... [--timeout=S]: one process checks a whole batch
+      if ($f =~ /\A--timeout=(\d+(?:\.\d+)?)\z/) { $timeout = $1; next }
+      for my $variant ([farm => ''], [p1 => P1_PRELUDE]) {
+        print {$out} compile_in_child($f, $timeout, @$variant), "\n";
+      }
+      $out->flush;
     }
   } else {
     print {$out} $_, "\n" for run_twice($file, @rest);
@@ -55,7 +59,7 @@ sub compile_in_child {
     });
     my $e = $printed->{result};
     print {$w} $JSON->encode({
-      variant => $variant, ok => $e->{ok} ? JSON::PP::true : JSON::PP::false, error => $e->{error},
+      file => $file, variant => $variant, ok => $e->{ok} ? JSON::PP::true : JSON::PP::false, error => $e->{error},
       exit => $e->{exit}, exitWhere => $e->{exit_where}, beginOutput => $printed->{stdout}, ms => $e->{ms},
       warnings => $e->{warnings}, closure => $e->{closure}, conflicts => $e->{conflicts},
       ($err ? (internal => $err) : ()),
@@ -66,7 +70,7 @@ sub compile_in_child {
   close $w;
   my $line = do { local $/; <$r> };
   waitpid $pid, 0;
-  return $line || $JSON->encode({ variant => $variant, ok => JSON::PP::false, internal => 'the check child died', error => '' });
+  return $line || $JSON->encode({ file => $file, variant => $variant, ok => JSON::PP::false, internal => 'the check child died', error => '' });
 }
 
 # Runs $code with STDOUT and STDERR redirected to temp files; returns ({ result, stdout, stderr }, error).
