@@ -1,0 +1,29 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emptyConfig } from '../../../src/lint/config.js';
+import { lintFiles } from '../../../src/lint/lint-run.js';
+import { withRule } from '../../../src/lint/finding.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mg-lint-run-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const plugin = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+test('ignores with a reason, -epn opt-outs, extra findings from the caller', async () => {
+  const warn = plugin('warn.pl', '#!/usr/bin/perl\n# nagios: +epn\nuse strict;\nwarn "x\\n";\nprint "OK\\n";\nexit 0;\n');
+  const out = plugin('out.pl', '#!/usr/bin/perl\n# nagios: -epn\nuse strict;\nprint "OK\\n";\n');
+  const config = { ...emptyConfig(dir), ignore: [{ rule: 'R10' as const, reason: 'debug builds only', paths: ['warn.pl'] }] };
+  const [w, o] = await lintFiles([warn, out], { config });
+  assert.deepEqual([w?.verdict, w?.findings, w?.suppressed.map((s) => [s.finding.rule, s.reason])], ['compatible', [], [['R10', 'debug builds only']]]);
+  assert.equal(o?.verdict, 'compatible', 'opted out: R8 only informs');
+  assert.deepEqual(o?.findings.map((f) => [f.rule, f.severity]), [['C1', 'info'], ['R8', 'info']]);
+  assert.match(o?.findings[1]?.what ?? '', /^\(opted out of EPN\) /);
+  const [x] = await lintFiles([warn], { config: emptyConfig(dir), compile: false, extra: (a) => Promise.resolve([withRule(a.file, 'run', { rule: 'E3', line: 1, col: 1, what: 'differs' })]) });
+  assert.deepEqual([x?.verdict, x?.findings.map((f) => f.rule)], ['incompatible', ['E3', 'R10']]);
+});
