@@ -1,17 +1,10 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tmpFolder } from './tmp-folder.js';
 import { analyseClassification, hasUnbalancedQuote, sampleFindings } from '../../../src/lint/classify-layer.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mg-lint-classify-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const plugin = (name: string, head: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, `${head}\nprint "OK\\n";\nexit 0;\n`);
-  return p;
-};
+const { write } = tmpFolder('mg-lint-classify-');
+const plugin = (name: string, head: string): string => write(name, `${head}\nprint "OK\\n";\nexit 0;\n`);
 const S = { enableEmbeddedPerl: true, useEmbeddedPerlImplicitly: false };
 
 test('+epn runs via EPN; no header forks (C1); -epn is an opt-out', () => {

@@ -1,17 +1,10 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tmpFolder } from './tmp-folder.js';
 import { analyseCompile, perlMessageLine } from '../../../src/lint/compile-layer.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mg-lint-compile-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const plugin = (name: string, body: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, `#!/usr/bin/perl\n${body}`);
-  return p;
-};
+const { write } = tmpFolder('mg-lint-compile-');
+const plugin = (name: string, body: string): string => write(name, `#!/usr/bin/perl\n${body}`);
 const rules = async (file: string): Promise<string[]> => (await analyseCompile(file)).map((f) => `${f.rule}@${f.line}`);
 
 test('perlMessageLine reads the first "line N"', () => {

@@ -1,18 +1,11 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpFolder } from './tmp-folder.js';
 import { join } from 'node:path';
 import { ignoredBy, loadLintConfig, sampleArgsFor } from '../../../src/lint/config.js';
 import { hasCode } from '../../../src/errors.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mg-lint-config-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const write = (name: string, text: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, write } = tmpFolder('mg-lint-config-');
 
 test('a full config: paths, implicit, sample args per plugin, ignores with reasons and paths', () => {
   const c = loadLintConfig(write('ok.yaml', [

@@ -1,19 +1,11 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tmpFolder } from './tmp-folder.js';
 import { emptyConfig } from '../../../src/lint/config.js';
 import { lintFiles } from '../../../src/lint/lint-run.js';
 import { withRule } from '../../../src/lint/finding.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mg-lint-run-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-const plugin = (name: string, text: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, write: plugin } = tmpFolder('mg-lint-run-');
 
 test('ignores with a reason, -epn opt-outs, extra findings from the caller', async () => {
   const warn = plugin('warn.pl', '#!/usr/bin/perl\n# nagios: +epn\nuse strict;\nwarn "x\\n";\nprint "OK\\n";\nexit 0;\n');
