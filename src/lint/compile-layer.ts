@@ -9,6 +9,8 @@ interface CompileLine {
   file: string;
   variant: 'farm' | 'p1';
   ok: boolean;
+  /** Plain `perl -c` compiles it (false: broken everywhere, e.g. a missing module). */
+  plainOk?: boolean;
   error?: string | null;
   exit?: number | null;
   exitWhere?: string | null;
@@ -29,6 +31,8 @@ export function perlMessageLine(message: string): number {
 }
 
 const firstLine = (s: string): string => s.split('\n')[0]?.trim() ?? '';
+/** Perl's "(@INC contains: ...)" list is long and shows the farm's hook: cut it. */
+const shorten = (s: string): string => s.replace(/ \(@INC contains: .*?\)(?= at \S+ line \d+)/s, '');
 
 /** Compiles each of `files` in the farm's wrapper (one Perl process for the batch); findings per file, same order. */
 export async function analyseCompileBatch(files: readonly string[], options: { perl?: string } = {}): Promise<RawFinding[][]> {
@@ -55,8 +59,13 @@ function toFindings(lines: readonly CompileLine[]): RawFinding[] {
   if (typeof farm.exit === 'number') {
     out.push({ rule: 'R5', line: perlMessageLine(farm.exitWhere ?? ''), col: 1, severity: 'error', what: `exit(${farm.exit}) while compiling (BEGIN or use): the EPN compile fails` });
   } else if (!farm.ok) {
-    const err = farm.error ?? 'compile failed';
-    out.push({ rule: 'E1', line: perlMessageLine(err), col: 1, what: `the farm's wrapper cannot compile it: ${firstLine(err)}` });
+    const err = shorten(farm.error ?? 'compile failed');
+    if (farm.plainOk === false) {
+      // broken everywhere: that fails a CI run too, but it is not an EPN incompatibility
+      out.push({ rule: 'E2', line: perlMessageLine(err), col: 1, severity: 'error', what: `plain perl cannot compile it either, so EPN was not judged: ${firstLine(err)}` });
+    } else {
+      out.push({ rule: 'E1', line: perlMessageLine(err), col: 1, what: `the farm's wrapper cannot compile it: ${firstLine(err)}` });
+    }
   }
   if (farm.beginOutput) {
     out.push({ rule: 'R5', line: 1, col: 1, severity: 'error', what: `prints while compiling (${JSON.stringify(firstLine(farm.beginOutput).slice(0, 60))}): that output is lost under p1 hosts` });

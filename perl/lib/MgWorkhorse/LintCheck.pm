@@ -16,6 +16,7 @@ use Data::Dumper ();
 use File::Temp ();
 use JSON::PP ();
 use POSIX ();
+use MgWorkhorse::EpnChild ();
 use MgWorkhorse::EpnCompile ();
 use MgWorkhorse::EpnTraps ();
 
@@ -58,7 +59,10 @@ sub compile_in_child {
       return MgWorkhorse::EpnCompile::compile($file, mode => 'check', timeout => $timeout, prelude => $prelude);
     });
     my $e = $printed->{result};
+    # A plugin plain perl cannot compile either (a missing module) is broken everywhere, not under EPN only.
+    my $plain = $e->{ok} || defined $e->{exit} ? 1 : MgWorkhorse::EpnChild::plain_perl_compiles($file, $e->{switches});
     print {$w} $JSON->encode({
+      plainOk => $plain ? JSON::PP::true : JSON::PP::false,
       file => $file, variant => $variant, ok => $e->{ok} ? JSON::PP::true : JSON::PP::false, error => $e->{error},
       exit => $e->{exit}, exitWhere => $e->{exit_where}, beginOutput => $printed->{stdout}, ms => $e->{ms},
       warnings => $e->{warnings}, closure => $e->{closure}, conflicts => $e->{conflicts},

@@ -40,13 +40,18 @@ sub r3_closure {
   for my $sub (@$subs) {
     my %own = map { $_ => 1 } map { $_->variables } @{ $sub->find('PPI::Statement::Variable') || [] };
     my $line = ($sub->location || [0])->[0];
-    my %seen;
+    my (%seen, @names, $first);
     for my $u (_uses($sub->block)) {
       my ($name, $tok) = @$u;
       next if !$lex{$name} || $own{$name} || $lex{$name} > $line || $seen{$name}++;
-      push @f, finding(R3 => $tok, 'sub ' . $sub->name . " uses the file-scope lexical $name: wrapped by a p1 host,"
-        . ' the sub is nested in the handler sub ("will not stay shared", the first run\'s value sticks)');
+      push @names, $name;
+      $first //= $tok;
     }
+    next unless @names;    # one finding per sub, at its first use, naming every such variable
+    my $list = @names > 6 ? join(', ', @names[0 .. 5]) . ' and ' . (@names - 6) . ' more' : join(', ', @names);
+    push @f, finding(R3 => $first, 'sub ' . $sub->name . ' uses the file-scope lexical' . (@names > 1 ? 's' : '')
+      . " $list: wrapped by a p1 host, the sub is nested in the handler sub (\"will not stay shared\","
+      . ' the first run\'s value sticks)');
   }
   return @f;
 }
@@ -67,13 +72,15 @@ sub r4_globals {
     $our{$_} = 1 for map { split ' ' } $_->content =~ /\(\s*([^)]*)\)|qw\s*[\(\[\{\/]([^\)\]\}\/]*)/g;
   }
   my $syms = $doc->find('PPI::Token::Symbol') || [];
+  my %reported;    # the first write of each variable is enough to act on
   for my $s (@$syms) {
     my $name = $s->symbol;
-    next if $name eq '%SIG' || $name eq '@INC' || $name eq '%INC';    # R16, R14
+    next if $name eq '%SIG' || $name eq '@INC' || $name eq '%INC' || $reported{$name};    # R16, R14
     next unless $PROCESS_GLOBAL{$name} || $our{$name} || $name =~ /\A[\$\@%]main::/;
     next if !is_write($s) || is_local($s);
     next if $s->statement && $s->statement->isa('PPI::Statement::Variable');    # our $x = 0; (re-set every run)
     next if !$PROCESS_GLOBAL{$name} && _plain_assignment($s);                  # $x = 1; (re-set every run)
+    $reported{$name} = 1;
     my $why = $PROCESS_GLOBAL{$name} ? "process-wide $name" : "package variable $name";
     push @f, finding(R4 => $s, "writes the $why without local: in an interpreter that runs checks without fork it leaks into later checks", 'warning');
   }
