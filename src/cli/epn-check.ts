@@ -28,6 +28,7 @@ differential run. Each finding: file:line:col  Rnn  what  —  why  —  fix. Ru
   -c, --config FILE     the config (default: ./${CONFIG_FILE} when it exists)
   -r, --run 'ARGS'      also run the plugin with these arguments: plain perl vs EPN (fork) vs twice in one
                         interpreter; names leaking state (%ENV, @INC, %SIG, cwd, package variables). Repeatable
+      --run-samples     run each plugin with its sample arguments from the config (plugins.*.args), as --run
       --fix             apply the mechanical safe fixes (exit; -> exit 0;, "# nagios: -epn" header for an
                         incompatible plugin) and show the diff
       --no-compile      skip the compile check in the farm's wrapper (static rules only)
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       'fail-on': { type: 'string', default: 'warning' },
       config: { type: 'string', short: 'c' },
       run: { type: 'string', short: 'r', multiple: true, default: [] },
+      'run-samples': { type: 'boolean', default: false },
       fix: { type: 'boolean', default: false },
       'no-compile': { type: 'boolean', default: false },
       implicit: { type: 'boolean', default: false },
@@ -78,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   if (files.length === 0) return usage(`no Perl plugin found in ${paths.join(', ')}`);
 
   const runs = o.run;
-  const farm = runs.length > 0 ? new FarmPool({ processes: 1, maxChecksPerProcess: 0 }) : undefined;
+  const farm = runs.length > 0 || o['run-samples'] ? new FarmPool({ processes: 1, maxChecksPerProcess: 0 }) : undefined;
   const options: LintOptions = {
     config: runs.length > 0 ? { ...config, plugins: new Map([...config.plugins, ...files.map((f) => [f, runs] as const)]) } : config,
     compile: !o['no-compile'],

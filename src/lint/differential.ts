@@ -14,6 +14,7 @@ export const RUN_TIMEOUT_MS = 30_000;
 export interface RunResult {
   readonly rc: number | null;
   readonly stdout: string;
+  readonly stderr?: string;
 }
 
 interface InProcessRun {
@@ -34,6 +35,7 @@ export function runPlainPerl(file: string, argv: readonly string[], perl = 'perl
   return new Promise((resolve) => {
     const child = spawn(perl, [file, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
+    const err: Buffer[] = [];
     const timer = setTimeout(() => {
       try {
         process.kill(-(child.pid as number), 'SIGKILL');
@@ -42,11 +44,11 @@ export function runPlainPerl(file: string, argv: readonly string[], perl = 'perl
       }
     }, RUN_TIMEOUT_MS);
     child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.resume();
+    child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', () => resolve({ rc: null, stdout: '' }));
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ rc: code, stdout: Buffer.concat(out).toString() });
+      resolve({ rc: code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     });
   });
 }
@@ -62,8 +64,12 @@ export async function differentialFindings(file: string, samples: readonly strin
     const label = `--run ${JSON.stringify(args)}`;
     const plain = await runPlainPerl(file, argv, perl);
     const f = await farm.run(file, argv, { timeoutMs: RUN_TIMEOUT_MS });
-    const epn: RunResult = { rc: f.exitCode, stdout: f.stdout.toString() };
+    const epn: RunResult = { rc: f.exitCode, stdout: f.stdout.toString(), stderr: f.stderr.toString() };
     if (!same(plain, epn)) out.push({ rule: 'E3', line: 1, col: 1, what: `${label}: plain perl gave ${show(plain)}, EPN (fork per check) gave ${show(epn)}` });
+    else if (plain.stderr !== epn.stderr) {
+      // the state and output agree; stderr only reaches the result with show_error_output, so a warning
+      out.push({ rule: 'E3', line: 1, col: 1, severity: 'warning', what: `${label}: same rc and stdout, but stderr differs: plain perl ${JSON.stringify((plain.stderr ?? '').slice(0, 80))}, EPN ${JSON.stringify((epn.stderr ?? '').slice(0, 80))}` });
+    }
     const runs = (await runPerlJson(DEFAULT_FARM_SCRIPT, ['--check-run', file, ...argv], { timeoutMs: RUN_TIMEOUT_MS * 2, ...(perl ? { perl } : {}) })) as InProcessRun[];
     const [r1, r2] = runs;
     if (r1?.compileError !== undefined || r1 === undefined || r2 === undefined) continue; // layer 3 reports compile errors

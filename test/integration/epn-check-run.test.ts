@@ -49,6 +49,27 @@ describe('mg-epn-check --run and the farm', () => {
     assert.match(e3?.what ?? '', /plain perl gave rc 0, "OK - falls off the end\\n", EPN \(fork per check\) gave rc 3/);
   });
 
+  test('--run: same rc and stdout but a different stderr is a warning', T, async () => {
+    const r = await runEpnCheck(['--run', '', '-f', 'json', join(ROOT, 'fixtures/lint/run/check_stderr_package.pl')], ROOT);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const doc = JSON.parse(r.stdout) as { reports: Array<{ verdict: string; findings: Array<{ rule: string; severity: string; what: string }> }> };
+    const e3 = doc.reports[0]?.findings.filter((x) => x.rule === 'E3');
+    assert.equal(e3?.length, 1);
+    assert.equal(e3?.[0]?.severity, 'warning');
+    assert.match(e3?.[0]?.what ?? '', /same rc and stdout, but stderr differs: plain perl "package main\\n", EPN "package Embed::/);
+  });
+
+  test('--run-samples: each plugin runs with its sample arguments from the config', T, async () => {
+    const config = join(ROOT, 'fixtures/lint/run/.mg-epn-check.yaml');
+    const r = await runEpnCheck(['-c', config, '--run-samples', '-f', 'json', join(CLI_DIR, 'check_leaky.pl'), join(CLI_DIR, 'check_clean.pl')], ROOT);
+    assert.equal(r.code, 2, r.stderr);
+    const doc = JSON.parse(r.stdout) as { reports: Array<{ path: string; verdict: string; findings: Array<{ rule: string; what: string; layer: string }> }> };
+    const runs = doc.reports.map((x) => x.findings.filter((f) => f.layer === 'run').map((f) => f.rule));
+    assert.deepEqual(runs[0]?.sort(), ['E3', 'R4', 'R4']);
+    assert.deepEqual([runs[1], doc.reports[1]?.verdict], [[], 'compatible']);
+    assert.match(doc.reports[0]?.findings.find((f) => f.rule === 'E3')?.what ?? '', /"-w 1": run twice in one interpreter/);
+  });
+
   test('verdicts agree with the farm: compatible plugins give the same rc and stdout as plain perl', T, async () => {
     const config = loadLintConfig(join(RULES_DIR, '.mg-epn-check.yaml'));
     const files = [RULES_DIR, CLI_DIR].flatMap((d) => readdirSync(d).filter((n) => n.endsWith('.pl')).map((n) => join(d, n)));
