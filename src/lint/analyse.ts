@@ -24,6 +24,7 @@ export interface FileAnalysis {
   readonly epn: { readonly epn: boolean; readonly rule: string; readonly optedOut: boolean };
   readonly packages: StaticResult['packages'];
   readonly libs: readonly string[];
+  readonly libLine: number;
   readonly modules: readonly string[];
 }
 
@@ -49,7 +50,7 @@ export async function analyseFiles(req: AnalyseRequest): Promise<FileAnalysis[]>
       if (cf === undefined) findings.push(withRule(file, 'compile', { rule: 'E2', line: 1, col: 1, what: `compile check failed: ${failed(compiles)}` }));
       else findings.push(...cf.map((f) => withRule(file, 'compile', f)));
     }
-    out.push({ file, findings, epn: { epn: c.epn, rule: c.rule, optedOut: c.optedOut }, packages: s?.packages ?? [], libs: s?.libs ?? [], modules: s?.modules ?? [] });
+    out.push({ file, findings, epn: { epn: c.epn, rule: c.rule, optedOut: c.optedOut }, packages: s?.packages ?? [], libs: s?.libs ?? [], libLine: s?.libLine ?? 1, modules: s?.modules ?? [] });
   }
   return out;
 }

@@ -29,14 +29,14 @@ export function findCollisions(files: readonly FileAnalysis[]): Map<string, Find
       add(withRule(x.file, 'directory', { rule: 'R15', line: x.line, col: 1, severity: 'error', what: `package ${name} is also declared by ${others}: in one interpreter the later plugin redefines its subs` }));
     }
   }
-  const byModule = new Map<string, { file: string; path: string }[]>();
+  const byModule = new Map<string, { file: string; path: string; line: number }[]>();
   for (const a of files) {
     for (const m of a.modules) {
       const rel = `${m.replaceAll('::', '/')}.pm`;
       const dir = a.libs.find((d) => existsSync(join(d, rel)));
       if (dir === undefined) continue;
       const list = byModule.get(m) ?? [];
-      list.push({ file: a.file, path: join(dir, rel) });
+      list.push({ file: a.file, path: join(dir, rel), line: a.libLine });
       byModule.set(m, list);
     }
   }
@@ -44,7 +44,7 @@ export function findCollisions(files: readonly FileAnalysis[]): Map<string, Find
     if (new Set(list.map((x) => x.path)).size < 2) continue;
     for (const x of list) {
       const others = list.filter((o) => o.path !== x.path).map((o) => `${basename(o.file)} (${o.path})`).join(', ');
-      add(withRule(x.file, 'directory', { rule: 'R14', line: 1, col: 1, severity: 'error', what: `${m} comes from ${x.path} here but from ${others}: in one interpreter the first loaded copy wins for both` }));
+      add(withRule(x.file, 'directory', { rule: 'R14', line: x.line, col: 1, severity: 'error', what: `${m} comes from ${x.path} here but from ${others}: in one interpreter the first loaded copy wins for both` }));
     }
   }
   return out;

@@ -14,8 +14,9 @@ export interface StaticResult {
   readonly file: string;
   readonly findings: readonly RawFinding[];
   readonly packages: readonly { readonly name: string; readonly line: number }[];
-  /** Absolute `use lib` directories. */
+  /** Absolute `use lib` directories, and the line of the first `use lib`. */
   readonly libs: readonly string[];
+  readonly libLine?: number;
   /** Modules the plugin uses (use/require Foo::Bar). */
   readonly modules: readonly string[];
   /** The file could not be read or parsed. */
@@ -27,6 +28,7 @@ interface HelperLine {
   findings?: Array<{ rule?: unknown; line?: unknown; col?: unknown; what?: unknown; severity?: unknown }>;
   packages?: Array<{ name: string; line: number }>;
   libs?: string[];
+  lib_line?: number;
   modules?: string[];
   error?: unknown;
 }
@@ -56,6 +58,7 @@ function toResult(file: string, l: HelperLine): StaticResult {
     findings,
     packages: l.packages ?? [],
     libs: l.libs ?? [],
+    ...(typeof l.lib_line === 'number' ? { libLine: l.lib_line } : {}),
     modules: l.modules ?? [],
     ...(typeof l.error === 'string' ? { error: l.error } : {}),
   };

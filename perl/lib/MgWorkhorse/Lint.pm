@@ -13,7 +13,8 @@ use MgWorkhorse::LintRulesState ();
 
 my @RULES = (@MgWorkhorse::LintRulesIo::RULES, @MgWorkhorse::LintRulesFlow::RULES, @MgWorkhorse::LintRulesState::RULES);
 
-# Analyses $file. Returns { file, findings => [...], packages => [{name,line}], libs => [dir], modules => [name],
+# Analyses $file. Returns { file, findings => [...], packages => [{name,line}], libs => [dir], lib_line (of the
+# first `use lib`), modules => [name],
 # error => text (the file could not be read or parsed) }.
 sub analyse {
   my ($file) = @_;
@@ -45,6 +46,7 @@ sub _collect {
   my $bin = dirname(File::Spec->rel2abs($file));
   for my $inc (@{ $doc->find('PPI::Statement::Include') || [] }) {
     if (($inc->pragma // '') eq 'lib') {
+      $r->{lib_line} //= $inc->line_number;
       for my $q (@{ $inc->find('PPI::Token::Quote') || [] }, @{ $inc->find('PPI::Token::QuoteLike::Words') || [] }) {
         for my $dir ($q->isa('PPI::Token::QuoteLike::Words') ? $q->literal : $q->string) {
           $dir =~ s/\$(?:\{\s*)?FindBin::(?:Real)?Bin(?:\s*\})?/$bin/g;

@@ -13,7 +13,7 @@ test('directory mode: a package two plugins bundle (R15) and a module they load 
   for (const [r, other] of [[reports[0], 'check_b.pl'], [reports[1], 'check_a.pl']] as const) {
     assert.equal(r?.verdict, 'incompatible');
     const dir = r?.findings.filter((f) => f.layer === 'directory') ?? [];
-    assert.deepEqual(dir.map((f) => [f.rule, f.line, f.severity]), [['R14', 1, 'error'], ['R15', 10, 'error']]);
+    assert.deepEqual(dir.map((f) => [f.rule, f.line, f.severity]), [['R14', 7, 'error'], ['R15', 10, 'error']]);
     assert.match(dir[1]?.what ?? '', new RegExp(`package CheckCommon::Output is also declared by ${other}`));
     assert.match(dir[0]?.what ?? '', new RegExp(`Shared::Util comes from .*/lib/Shared/Util\\.pm here but from ${other}`));
   }
