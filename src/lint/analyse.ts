@@ -30,12 +30,17 @@ export interface FileAnalysis {
 
 const perlOpt = (perl: string | undefined): { perl?: string } => (perl === undefined ? {} : { perl });
 
-/** Analyses each file; a failing layer becomes an E2 finding, never a rejection. Layers 2 and 3 run at once. */
+/**
+ * Analyses each file; layers 2 and 3 run at once. A file that cannot be read is an E2 finding; a helper that
+ * cannot run at all (no perl, no PPI: MG_ERR_LINT_HELPER) rejects, and mg-epn-check exits 3.
+ */
 export async function analyseFiles(req: AnalyseRequest): Promise<FileAnalysis[]> {
   const [statics, compiles] = await Promise.allSettled([
     analyseStatic(req.files, perlOpt(req.perl)),
     req.compile ? analyseCompileBatch(req.files, perlOpt(req.perl)) : Promise.resolve([]),
   ]);
+  if (statics.status === 'rejected') throw coerceError(statics.reason);
+  if (compiles.status === 'rejected') throw coerceError(compiles.reason);
   const failed = (r: PromiseSettledResult<unknown>): string => (r.status === 'rejected' ? coerceError(r.reason).message : '');
   const out: FileAnalysis[] = [];
   for (const [i, file] of req.files.entries()) {

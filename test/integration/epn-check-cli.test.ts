@@ -98,6 +98,9 @@ describe('mg-epn-check CLI', () => {
     assert.match(bad.stderr, /--format must be one of text, json, sarif, junit, github/);
     assert.equal((await runEpnCheck(['--bogus', DIR], ROOT)).code, 3);
     assert.equal((await runEpnCheck([`${DIR}/nope.pl`], ROOT)).code, 3);
+    const noPerl = await runEpnCheck([DIR], ROOT, { ...process.env, PATH: '/nonexistent' });
+    assert.equal(noPerl.code, 3, 'no perl: an internal error, not a verdict');
+    assert.match(noPerl.stderr, /mg-epn-check: cannot run perl .*mg-epn-lint\.pl|cannot run perl/);
     const help = await runEpnCheck(['--help'], ROOT);
     assert.match(help.stdout, /Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 /);
   });

@@ -4,6 +4,7 @@ import { tmpFolder } from './tmp-folder.js';
 import { emptyConfig } from '../../../src/lint/config.js';
 import { lintFiles } from '../../../src/lint/lint-run.js';
 import { withRule } from '../../../src/lint/finding.js';
+import { hasCode } from '../../../src/errors.js';
 
 const { dir, write: plugin } = tmpFolder('mg-lint-run-');
 
@@ -18,4 +19,9 @@ test('ignores with a reason, -epn opt-outs, extra findings from the caller', asy
   assert.match(o?.findings[1]?.what ?? '', /^\(opted out of EPN\) /);
   const [x] = await lintFiles([warn], { config: emptyConfig(dir), compile: false, extra: (a) => Promise.resolve([withRule(a.file, 'run', { rule: 'E3', line: 1, col: 1, what: 'differs' })]) });
   assert.deepEqual([x?.verdict, x?.findings.map((f) => f.rule)], ['incompatible', ['E3', 'R10']]);
+});
+
+test('a helper that cannot run (no perl) is an error of the run, not a finding', async () => {
+  const p = plugin('any.pl', '#!/usr/bin/perl\nexit 0;\n');
+  await assert.rejects(lintFiles([p], { config: emptyConfig(dir), perl: '/nonexistent/perl' }), (e: unknown) => hasCode(e, 'MG_ERR_LINT_HELPER'));
 });

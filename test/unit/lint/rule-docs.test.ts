@@ -20,3 +20,14 @@ test('docs/rules/ is up to date (npx tsx scripts/gen-rule-docs.ts)', () => {
   assert.equal(files.length, 31);
   for (const [rel, text] of files) assert.equal(readFileSync(join(ROOT, rel), 'utf8'), text, `${rel} is stale`);
 });
+
+test('the catalogue has R1-R24, C1-C3, E1-E3, each with title, why, fix and how it is found', async () => {
+  const { RULES } = await import('../../../src/lint/rules.js');
+  const ids = Object.keys(RULES);
+  const want = [...Array.from({ length: 24 }, (_, i) => `R${i + 1}`), 'C1', 'C2', 'C3', 'E1', 'E2', 'E3'];
+  assert.deepEqual([...ids].sort(), [...want].sort());
+  for (const [id, r] of Object.entries(RULES)) {
+    assert.ok(['error', 'warning', 'info'].includes(r.severity), id);
+    for (const k of ['title', 'why', 'fix', 'detect'] as const) assert.ok(r[k].length > 10 || (k === 'title' && r[k].length > 3), `${id}.${k}`);
+  }
+});
