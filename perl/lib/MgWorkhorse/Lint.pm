@@ -7,6 +7,7 @@ use warnings;
 use File::Basename qw(dirname);
 use File::Spec ();
 use PPI ();
+use MgWorkhorse::LintPpi ();
 use MgWorkhorse::LintRulesIo ();
 use MgWorkhorse::LintRulesFlow ();
 use MgWorkhorse::LintRulesState ();
@@ -31,6 +32,7 @@ sub analyse {
     push @{ $r{findings} }, @f;
     push @{ $r{findings} }, { rule => 'E2', line => 1, col => 1, what => "a lint rule failed: $@", severity => 'warning' } if $@;
   }
+  MgWorkhorse::LintPpi::forget($doc);
   @{ $r{findings} } = sort { $a->{line} <=> $b->{line} || $a->{col} <=> $b->{col} || $a->{rule} cmp $b->{rule} } @{ $r{findings} };
   _collect($doc, $file, \%r);
   return \%r;

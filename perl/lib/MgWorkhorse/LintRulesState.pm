@@ -4,7 +4,7 @@ package MgWorkhorse::LintRulesState;
 # @INC (R14), packages (R15), use diagnostics (R21). See reference epn.md (b).
 use strict;
 use warnings;
-use MgWorkhorse::LintPpi qw(calls loc enclosing_sub is_local is_write interpolated);
+use MgWorkhorse::LintPpi qw(calls elements loc enclosing_sub is_local is_write interpolated);
 use MgWorkhorse::LintRulesIo ();
 use MgWorkhorse::LintRulesFlow ();
 
@@ -63,15 +63,15 @@ sub r4_globals {
   my ($doc) = @_;
   my @f;
   my %our;
-  for my $st (@{ $doc->find('PPI::Statement::Variable') || [] }) {
+  for my $st (elements($doc, 'PPI::Statement::Variable')) {
     next unless $st->type eq 'our';
     $our{$_} = 1 for $st->variables;
   }
-  for (@{ $doc->find('PPI::Statement::Include') || [] }) {
+  for (elements($doc, 'PPI::Statement::Include')) {
     next unless ($_->pragma // '') eq 'vars';
-    $our{$_} = 1 for map { split ' ' } $_->content =~ /\(\s*([^)]*)\)|qw\s*[\(\[\{\/]([^\)\]\}\/]*)/g;
+    $our{$_} = 1 for $_->content =~ /([\$\@%]\w+)/g;
   }
-  my $syms = $doc->find('PPI::Token::Symbol') || [];
+  my $syms = [ elements($doc, 'PPI::Token::Symbol') ];
   my %reported;    # the first write of each variable is enough to act on
   for my $s (@$syms) {
     my $name = $s->symbol;
@@ -103,12 +103,12 @@ sub _plain_assignment {
 # R11: p1 compiles every plugin under an implicit `use strict`: undeclared globals fail to compile.
 sub r11_strict {
   my ($doc) = @_;
-  my $inc = $doc->find('PPI::Statement::Include') || [];
+  my $inc = [ elements($doc, 'PPI::Statement::Include') ];
   for (@$inc) {
     return () if $_->type eq 'use' && ($STRICT{ $_->module // '' } || ($_->version // '') =~ /\Av?5\.(\d+)/ && $1 >= 12);
   }
   my %declared;
-  for my $st (@{ $doc->find('PPI::Statement::Variable') || [] }) {
+  for my $st (elements($doc, 'PPI::Statement::Variable')) {
     next if $st->type eq 'local';
     $declared{$_} = 1 for $st->variables;
   }
@@ -118,7 +118,7 @@ sub r11_strict {
   }
   my @f;
   my %seen;
-  for my $s (@{ $doc->find('PPI::Token::Symbol') || [] }) {
+  for my $s (elements($doc, 'PPI::Token::Symbol')) {
     next if $s->isa('PPI::Token::Magic');
     my $name = $s->symbol;
     next if $name =~ /::|'/ || $name !~ /\A[\$\@%]/ || $SPECIAL{ substr $name, 1 } || $name =~ /\A.\d+\z/;
@@ -145,7 +145,7 @@ sub r13_self_path {
     my $what = $_->content eq '__FILE__' ? '__FILE__' : '$0';
     push @f, finding(R13 => $_, "$what names the EPN host script (p1.pl, the daemon), not the plugin: use \$ENV{NAGIOS_PLUGIN} // $what", 'warning');
   }
-  for (@{ $doc->find('PPI::Statement::Include') || [] }) {
+  for (elements($doc, 'PPI::Statement::Include')) {
     my $m = $_->module // '';
     next unless $m eq 'FindBin' || $m eq 'Pod::Usage';
     push @f, finding(R13 => $_, $m eq 'FindBin' ? 'FindBin is computed once per interpreter: $FindBin::Bin is the host\'s directory under p1 hosts'
@@ -158,11 +158,11 @@ sub r13_self_path {
 sub r14_inc {
   my ($doc) = @_;
   my @f;
-  for (@{ $doc->find('PPI::Statement::Include') || [] }) {
+  for (elements($doc, 'PPI::Statement::Include')) {
     next unless ($_->pragma // '') eq 'lib' && $_->type eq 'use';
     push @f, finding(R14 => $_, 'use lib: @INC grows for every later plugin in the interpreter, and the first loaded module version wins', 'warning');
   }
-  for my $s (@{ $doc->find('PPI::Token::Symbol') || [] }) {
+  for my $s (elements($doc, 'PPI::Token::Symbol')) {
     next unless ($s->symbol eq '@INC' || $s->symbol eq '%INC') && is_write($s) && !is_local($s);
     push @f, finding(R14 => $s, 'changes ' . $s->symbol . ' for every later plugin in the interpreter', 'warning');
   }
@@ -187,7 +187,7 @@ sub r16_signals {
   my ($doc) = @_;
   my @f;
   my $local_alrm = 0;
-  for my $s (@{ $doc->find('PPI::Token::Symbol') || [] }) {
+  for my $s (elements($doc, 'PPI::Token::Symbol')) {
     next unless $s->symbol eq '%SIG' && is_write($s);
     my $key = MgWorkhorse::LintRulesFlow::_key($s);
     next if $key eq '__DIE__';    # R6
@@ -204,7 +204,7 @@ sub r16_signals {
 sub r21_diagnostics {
   my ($doc) = @_;
   return map { finding(R21 => $_, 'use diagnostics installs process-wide __WARN__ and __DIE__ handlers that outlive the plugin') }
-    grep { ($_->module // '') eq 'diagnostics' && $_->type eq 'use' } @{ $doc->find('PPI::Statement::Include') || [] };
+    grep { ($_->module // '') eq 'diagnostics' && $_->type eq 'use' } elements($doc, 'PPI::Statement::Include');
 }
 
 1;
