@@ -29,8 +29,10 @@ export function fixText(text: string, report: PluginReport): { text: string; app
     lines[i] = `${line.slice(0, at)}exit 0${m[2]}${m[3]}${line.slice(at + m[0].length)}`;
     applied.push(`line ${f.line}: bare exit -> exit 0 (R7)`);
   }
-  if (report.verdict === 'incompatible' && report.epn?.epn !== false) {
-    const rules = [...new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.rule))].join(', ');
+  // E2 errors (the plugin does not even compile for plain perl) are no reason to fork it: the author must fix them
+  const epnErrors = report.findings.filter((f) => f.severity === 'error' && f.rule !== 'E2');
+  if (report.verdict === 'incompatible' && report.epn?.epn !== false && epnErrors.length > 0) {
+    const rules = [...new Set(epnErrors.map((f) => f.rule))].join(', ');
     const header = `# nagios: -epn (mg-epn-check: not Embedded Perl compatible, ${rules})`;
     const directive = cDirective(lines.slice(0, 10));
     if (directive?.epn === true) {

@@ -4,9 +4,9 @@ import { withRule, type PluginReport } from '../../../src/lint/finding.js';
 import { fixText } from '../../../src/lint/fix.js';
 import { unifiedDiff } from '../../../src/lint/line-diff.js';
 
-const rep = (verdict: PluginReport['verdict'], findings: Array<{ rule: 'R7' | 'R1'; line: number; col: number }>, epn = true): PluginReport => ({
+const rep = (verdict: PluginReport['verdict'], findings: Array<{ rule: 'R7' | 'R1' | 'E2'; line: number; col: number }>, epn = true): PluginReport => ({
   file: '/p.pl', verdict, suppressed: [], epn: { epn, rule: '' },
-  findings: findings.map((f) => withRule('/p.pl', 'static', { ...f, what: '' })),
+  findings: findings.map((f) => withRule('/p.pl', 'static', { ...f, what: '', ...(f.rule === 'E2' ? { severity: 'error' as const } : {}) })),
 });
 
 test('bare exit becomes exit 0, also exit() and exit if ...', () => {
@@ -23,6 +23,7 @@ test('an incompatible plugin gets -epn with its rules: added after the shebang, 
   assert.equal(turned.text.split('\n')[1], '# nagios: -epn (mg-epn-check: not Embedded Perl compatible, R1)');
   assert.equal(fixText('#!/usr/bin/perl\n', rep('incompatible', [{ rule: 'R1', line: 9, col: 1 }], false)).text, '#!/usr/bin/perl\n');
   assert.equal(fixText('#!/usr/bin/perl\n', rep('compatible with warnings', [])).text, '#!/usr/bin/perl\n');
+  assert.equal(fixText('#!/usr/bin/perl\n', rep('incompatible', [{ rule: 'E2', line: 2, col: 1 }])).text, '#!/usr/bin/perl\n', 'broken for plain perl too: no header');
 });
 
 test('unified diff: hunks with context, - before +', () => {
