@@ -32,3 +32,28 @@ test('a helper that fails is MG_ERR_LINT_HELPER with its stderr', async () => {
   writeFileSync(slow, 'sleep 30;\n');
   await assert.rejects(runPerlJson(slow, [], { timeoutMs: 300 }), /did not finish in time/);
 });
+
+test('look-alikes that are not the constructs: methods, hash keys, sub names, qw lists, other handles', async () => {
+  const p = join(dir, 'lookalike.pl');
+  writeFileSync(p, [
+    '#!/usr/bin/perl',
+    '# nagios: +epn',
+    'use strict;',
+    'use warnings;',
+    'our %h = (exit => 1, die => 2);',
+    'my $obj = bless {}, "Obj";',
+    'sub Obj::exit { return 0 }',
+    'sub exit_now { return $h{exit} + $h{die} }',
+    'eval { $obj->exit(0) };',
+    'my @w = qw(exit die warn fork system);',
+    'open(my $fh, "<", "/etc/hostname") or print "no file\\n";',
+    'my $l = <$fh>;',
+    'kill 0 => getppid();',
+    'my $t = "exit; die; <STDIN>";',
+    'print "OK - ", exit_now(), "\\n";',
+    'exit 0;',
+    '',
+  ].join('\n'));
+  const [r] = await analyseStatic([p]);
+  assert.deepEqual(r?.findings, []);
+});
