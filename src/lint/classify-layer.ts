@@ -32,6 +32,10 @@ export function sampleFindings(args: string, n: number): RawFinding[] {
   const label = `sample arguments #${n} (${JSON.stringify(args)})`;
   const meta = metacharOutsideSingleQuotes(args);
   if (meta !== null) out.push({ rule: 'C3', line: 1, col: 1, what: `${label}: "${meta.char}" outside single quotes sends the command to /bin/sh, not EPN` });
+  else if (/['"]/.test(args) && !hasUnbalancedQuote(args)) {
+    // reference epn.md (d): the C worker has no quote exception, any quote makes it use popen (/bin/sh)
+    out.push({ rule: 'C3', line: 1, col: 1, what: `${label}: the C worker runs a command line with quotes through /bin/sh, not EPN (Go and mg-workhorse exec it and use EPN)` });
+  }
   const problems: string[] = [];
   if (/^\s/.test(args)) problems.push('leading blanks give p1 an extra empty first argument');
   if (/\s$/.test(args)) problems.push('trailing blanks give p1 a trailing undef argument (fatal "uninitialized" warning)');

@@ -26,7 +26,10 @@ test('C and Go disagree: an env shebang, "+ epn" (C2)', () => {
 });
 
 test('sample arguments: metacharacters (C3) and p1 parse pitfalls (R22)', () => {
-  assert.deepEqual(sampleFindings("-H host -P 'a|b'", 1), []);
+  assert.deepEqual(sampleFindings('-H host -w 5', 1), []);
+  const quoted = sampleFindings("-H host -P 'a|b'", 1);
+  assert.deepEqual(quoted.map((f) => f.rule), ['C3'], 'quotes: C and Go disagree');
+  assert.match(quoted[0]?.what ?? '', /the C worker runs a command line with quotes through \/bin\/sh/);
   const sh = sampleFindings('-H host 2>&1', 1);
   assert.deepEqual(sh.map((f) => f.rule), ['C3', 'R22']);
   assert.match(sh[0]?.what ?? '', /sample arguments #1 \("-H host 2>&1"\): ">" outside single quotes/);
@@ -34,6 +37,6 @@ test('sample arguments: metacharacters (C3) and p1 parse pitfalls (R22)', () => 
     'leading blanks give p1 an extra empty first argument',
     'trailing blanks give p1 a trailing undef argument (fatal "uninitialized" warning)',
   ]);
-  assert.match(sampleFindings('-H "host', 3)[0]?.what ?? '', /unbalanced quote/);
+  assert.deepEqual(sampleFindings('-H "host', 3).map((f) => [f.rule, /unbalanced quote/.test(f.what)]), [['R22', true]]);
   assert.deepEqual([hasUnbalancedQuote("a 'b\"c'"), hasUnbalancedQuote('a \\"b'), hasUnbalancedQuote("it's")], [false, false, true]);
 });
