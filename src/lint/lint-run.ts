@@ -10,6 +10,7 @@ import { analyseFiles, type AnalyseRequest, type FileAnalysis } from './analyse.
 import { findCollisions } from './collisions.js';
 import { ignoredBy, sampleArgsFor, type LintConfig } from './config.js';
 import { dedupe, type Finding, type PluginReport, type Suppressed } from './finding.js';
+import { FIXED_BY_FARM, type Target } from './rules.js';
 import { verdictOf } from './verdict.js';
 
 // The task file sits beside this one: .ts under tsx (tests), .js in dist/.
@@ -22,6 +23,8 @@ export interface LintOptions {
   readonly config: LintConfig;
   /** Layer 3, the compile check in the farm's wrapper. @defaultValue true */
   readonly compile?: boolean;
+  /** The hosts the verdict is for. @defaultValue 'all' */
+  readonly target?: Target;
   /** Pool threads. @defaultValue min(4, os.availableParallelism()) */
   readonly threads?: number;
   readonly perl?: string;
@@ -60,7 +63,12 @@ export async function lintFiles(files: readonly string[], options: LintOptions):
     const all = [...a.findings, ...(collisions.get(a.file) ?? [])];
     if (options.extra) all.push(...(await options.extra(a, samples[i] ?? [])));
     // A plugin that opts out with `# nagios: -epn` never runs via EPN: its findings inform, they do not fail.
-    if (a.epn.optedOut) all.splice(0, all.length, ...all.map((f) => (f.rule.startsWith('C') ? f : { ...f, severity: 'info' as const, what: `(opted out of EPN) ${f.what}` })));
+    // A plugin that opts out with `# nagios: -epn` never runs via EPN; with --target mg-workhorse the rules our
+    // farm handles do not matter: such findings inform, they do not fail (collisions between plugins still do).
+    const inform = (f: Finding): boolean =>
+      a.epn.optedOut ? !f.rule.startsWith('C') : options.target === 'mg-workhorse' && FIXED_BY_FARM.has(f.rule) && f.layer !== 'directory';
+    const note = a.epn.optedOut ? '(opted out of EPN)' : "(mg-workhorse's farm handles this)";
+    all.splice(0, all.length, ...all.map((f) => (inform(f) ? { ...f, severity: 'info' as const, what: `${note} ${f.what}` } : f)));
     const kept: Finding[] = [];
     const suppressed: Suppressed[] = [];
     for (const f of dedupe(all)) {

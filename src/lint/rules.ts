@@ -51,6 +51,17 @@ export const RULES = {
 
 export type RuleId = keyof typeof RULES;
 
+/** Which hosts the verdict is for: every EPN host (p1, the C and Go workers), or only mg-workhorse's farm. */
+export type Target = 'all' | 'mg-workhorse';
+
+/**
+ * Rules mg-workhorse's farm makes harmless (docs/epn.md "Fixed p1.pl breakages", perl/t/40-p1-breakages.t and
+ * the farm's output and exit-code tests): a fork per check, no tie, no implicit strict, `# line 1`, $0 and
+ * FindBin set, END blocks of the own plugin, argv sent as an array. Not here, because they differ on this farm
+ * too: R5 (BEGIN side effects), R8 and R9 (rc 3), R12 (switches other than -w), R24 (CORE::exit runs every END).
+ */
+export const FIXED_BY_FARM: ReadonlySet<RuleId> = new Set<RuleId>(['R1', 'R2', 'R3', 'R4', 'R6', 'R7', 'R10', 'R11', 'R13', 'R14', 'R15', 'R16', 'R17', 'R18', 'R19', 'R20', 'R21', 'R22', 'R23']);
+
 /** Whether `id` is a rule of the catalogue. */
 export function isRuleId(id: string): id is RuleId {
   return Object.hasOwn(RULES, id);

@@ -25,3 +25,14 @@ test('a helper that cannot run (no perl) is an error of the run, not a finding',
   const p = plugin('any.pl', '#!/usr/bin/perl\nexit 0;\n');
   await assert.rejects(lintFiles([p], { config: emptyConfig(dir), perl: '/nonexistent/perl' }), (e: unknown) => hasCode(e, 'MG_ERR_LINT_HELPER'));
 });
+
+test('--target mg-workhorse: what the farm handles informs, what differs there too still counts', async () => {
+  const end = plugin('end.pl', '#!/usr/bin/perl\n# nagios: +epn\nuse strict;\nprint "OK\\n";\nexit 0;\n__END__\n');
+  const noexit = plugin('noexit.pl', '#!/usr/bin/perl\n# nagios: +epn\nuse strict;\nprint "OK\\n";\n');
+  const [e, n] = await lintFiles([end, noexit], { config: emptyConfig(dir), compile: false, target: 'mg-workhorse' });
+  assert.deepEqual([e?.verdict, e?.findings.map((f) => [f.rule, f.severity])], ['compatible', [['R1', 'info']]]);
+  assert.match(e?.findings[0]?.what ?? '', /^\(mg-workhorse's farm handles this\) __END__/);
+  assert.deepEqual([n?.verdict, n?.findings.map((f) => [f.rule, f.severity])], ['incompatible', [['R8', 'error']]]);
+  const [all] = await lintFiles([end], { config: emptyConfig(dir), compile: false });
+  assert.equal(all?.verdict, 'incompatible');
+});
