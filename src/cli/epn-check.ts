@@ -31,8 +31,8 @@ differential run. Each finding: file:line:col  Rnn  what  —  why  —  fix. Ru
       --run-samples     run each plugin with its sample arguments from the config (plugins.*.args), as --run
       --fix             apply the mechanical safe fixes (exit; -> exit 0;, "# nagios: -epn" header for an
                         incompatible plugin) and show the diff
-      --target HOSTS    all (default): judge for every EPN host (p1, C and Go workers); mg-workhorse: only
-                        for this worker's farm (what it handles is reported as info)
+      --target HOSTS    all (default, or the config's target): judge for every EPN host (p1, C and Go
+                        workers); mg-workhorse: only for this worker's farm (what it handles becomes info)
       --no-compile      skip the compile check in the farm's wrapper (static rules only)
       --implicit        assume use_embedded_perl_implicitly=on when classifying
       --threads N       analysis threads for folders (default: min(4, CPUs))
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       run: { type: 'string', short: 'r', multiple: true, default: [] },
       'run-samples': { type: 'boolean', default: false },
-      target: { type: 'string', default: 'all' },
+      target: { type: 'string' },
       fix: { type: 'boolean', default: false },
       'no-compile': { type: 'boolean', default: false },
       implicit: { type: 'boolean', default: false },
@@ -72,13 +72,13 @@ async function main(argv: string[]): Promise<number> {
   if (!isFormatName(o.format)) return usage(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${o.format}"`);
   const failOn = o['fail-on'];
   if (failOn !== 'warning' && failOn !== 'incompatible') return usage(`--fail-on must be warning or incompatible, got "${failOn}"`);
-  const target = o.target;
-  if (target !== 'all' && target !== 'mg-workhorse') return usage(`--target must be all or mg-workhorse, got "${target}"`);
   const threads = o.threads === undefined ? undefined : Number(o.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) return usage(`--threads must be a positive integer, got "${o.threads}"`);
   const configFile = o.config ?? (existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
   const loaded = configFile === undefined ? emptyConfig() : loadLintConfig(configFile);
   const config = { ...loaded, implicit: loaded.implicit || o.implicit };
+  const target = o.target ?? config.target;
+  if (target !== 'all' && target !== 'mg-workhorse') return usage(`--target must be all or mg-workhorse, got "${target}"`);
   const paths = positionals.length > 0 ? positionals : config.paths.map((p) => resolve(config.dir, p));
   if (paths.length === 0) return usage('no plugin or folder given');
   const files = collectFiles(paths);

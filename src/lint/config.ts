@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MgError } from '../errors.js';
-import { isRuleId, type RuleId } from './rules.js';
+import { isRuleId, type RuleId, type Target } from './rules.js';
 
 export const CONFIG_FILE = '.mg-epn-check.yaml';
 
@@ -20,6 +20,8 @@ export interface LintConfig {
   readonly dir: string;
   readonly paths: readonly string[];
   readonly implicit: boolean;
+  /** The hosts the verdict is for (--target overrides it). */
+  readonly target: Target;
   /** Sample argument strings per plugin key. */
   readonly plugins: ReadonlyMap<string, readonly string[]>;
   readonly ignore: readonly IgnoreEntry[];
@@ -27,7 +29,7 @@ export interface LintConfig {
 
 /** The config used when there is no file. */
 export function emptyConfig(dir = process.cwd()): LintConfig {
-  return { dir, paths: [], implicit: false, plugins: new Map(), ignore: [] };
+  return { dir, paths: [], implicit: false, target: 'all', plugins: new Map(), ignore: [] };
 }
 
 const bad = (file: string, message: string): MgError => new MgError('MG_ERR_LINT_CONFIG', `${file}: ${message}`);
@@ -55,7 +57,8 @@ export function loadLintConfig(file: string): LintConfig {
   doc ??= {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw bad(file, 'the top level must be a mapping');
   const d = doc as Record<string, unknown>;
-  onlyKeys(file, 'the top level', d, ['paths', 'implicit', 'plugins', 'ignore']);
+  onlyKeys(file, 'the top level', d, ['paths', 'implicit', 'target', 'plugins', 'ignore']);
+  if (d.target !== undefined && d.target !== 'all' && d.target !== 'mg-workhorse') throw bad(file, `target must be all or mg-workhorse, got ${JSON.stringify(d.target)}`);
   if (d.implicit !== undefined && typeof d.implicit !== 'boolean') throw bad(file, `implicit must be true or false, got ${JSON.stringify(d.implicit)}`);
   const plugins = new Map<string, string[]>();
   const p = d.plugins ?? {};
@@ -76,7 +79,8 @@ export function loadLintConfig(file: string): LintConfig {
     if (typeof e.reason !== 'string' || e.reason.trim() === '') throw bad(file, `ignore[${i}] (${rule}) needs a reason: say why the rule does not apply`);
     return { rule, reason: e.reason, paths: stringList(file, `ignore[${i}].paths`, e.paths) };
   });
-  return { dir: dirname(resolve(file)), paths: stringList(file, 'paths', d.paths), implicit: d.implicit === true, plugins, ignore };
+  const target: Target = d.target === 'mg-workhorse' ? 'mg-workhorse' : 'all';
+  return { dir: dirname(resolve(file)), paths: stringList(file, 'paths', d.paths), implicit: d.implicit === true, target, plugins, ignore };
 }
 
 /** Whether a config key (relative path or base name) names `file`. */

@@ -11,6 +11,7 @@ test('a full config: paths, implicit, sample args per plugin, ignores with reaso
   const c = loadLintConfig(write('ok.yaml', [
     'paths: [plugins]',
     'implicit: true',
+    'target: mg-workhorse',
     'plugins:',
     '  plugins/check_a.pl:',
     '    args: ["-H h1", "-H h2"]',
@@ -23,7 +24,7 @@ test('a full config: paths, implicit, sample args per plugin, ignores with reaso
     '    reason: forked anyway',
     '    paths: [check_b.pl]',
   ].join('\n')));
-  assert.deepEqual([c.paths, c.implicit], [['plugins'], true]);
+  assert.deepEqual([c.paths, c.implicit, c.target], [['plugins'], true, 'mg-workhorse']);
   assert.deepEqual(sampleArgsFor(c, join(dir, 'plugins/check_a.pl')), ['-H h1', '-H h2']);
   assert.deepEqual(sampleArgsFor(c, join(dir, 'elsewhere/check_b.pl')), ['-w 5']);
   assert.equal(ignoredBy(c, 'R13', join(dir, 'x.pl'))?.reason, 'we set NAGIOS_PLUGIN');
@@ -38,6 +39,7 @@ test('config errors are MG_ERR_LINT_CONFIG and say what is wrong', () => {
     ['colour: red\n', /unknown key "colour" in the top level/],
     ['plugins:\n  a.pl:\n    argz: [x]\n', /unknown key "argz" in plugins\.a\.pl/],
     ['implicit: maybe\n', /implicit must be true or false/],
+    ['target: go\n', /target must be all or mg-workhorse, got "go"/],
     ['paths: [1, 2]\n', /paths must be a string or a list of strings/],
     ['a: [\n', /a\.yaml|bad|Flow|Unexpected|missing/i],
   ];
