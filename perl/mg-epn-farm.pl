@@ -25,6 +25,13 @@ use MgWorkhorse::EpnCompile ();
 use MgWorkhorse::EpnChild ();
 use MgWorkhorse::EpnTraps ();
 
+# mg-epn-check's check mode: compile (or run twice in this interpreter) one plugin with the farm's own wrapper,
+# print JSON lines, exit; the farm's loop never starts (see MgWorkhorse::LintCheck).
+if (@ARGV >= 2 && $ARGV[0] =~ /\A--check(?:-run)?\z/) {
+  require MgWorkhorse::LintCheck;
+  MgWorkhorse::LintCheck::main($LIB, @ARGV);
+}
+
 use constant PROTOCOL_VERSION => 1;
 use constant READ_CHUNK       => 65536;
 use constant PRELOAD_TIMEOUT  => 2;    # seconds for one module to load in the parent
@@ -808,6 +815,12 @@ Log every fork, compile and preload to stderr (also C<MG_EPN_FARM_DEBUG=1>).
 
 Time between TERM and KILL at a deadline, and how long to wait for pipes held by a plugin's descendants after
 it exited (the same defaults as Node's exec path).
+
+=item B<--check> FILE... [--timeout=S], B<--check-run> FILE [ARGS...]
+
+Check mode for mg-epn-check, instead of the farm: compile each FILE with this wrapper (as the farm does, then with
+p1's C<use strict> and fatal closure warnings), or compile it once and run it twice in this one interpreter
+without fork, naming the globals each run left changed. JSON lines on stdout; see F<perl/lib/MgWorkhorse/LintCheck.pm>.
 
 =item B<--parent-compile-max-ms> MS (1000)
 

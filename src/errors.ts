@@ -161,6 +161,16 @@ export const ERROR_CATALOGUE = {
     meaning: 'The Prometheus listener (prometheus_server=) could not be opened: bad host:port, port in use, or no permission.',
     fix: 'Pick a free port (and an address of this host) for prometheus_server=; the worker runs on without metrics.',
   },
+
+  // --- EPN compatibility linter (src/lint) ---------------------------------------------------------
+  MG_ERR_LINT_HELPER: {
+    meaning: 'A Perl helper of mg-epn-check (perl/mg-epn-lint.pl, or the farm in check mode) could not run, crashed or timed out.',
+    fix: 'Install perl and libppi-perl (scripts/setup.sh does); the message has the helper\'s stderr. mg-epn-check exits 3.',
+  },
+  MG_ERR_LINT_CONFIG: {
+    meaning: 'The .mg-epn-check.yaml file is not valid (bad YAML, an unknown key, an ignored rule without a reason).',
+    fix: 'Correct the file as the message says; docs/epn-check.md describes every key. mg-epn-check exits 3.',
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

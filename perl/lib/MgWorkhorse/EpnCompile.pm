@@ -91,13 +91,15 @@ sub line_directive {
   return '';
 }
 
-# Compiles $file into a handler. Options: mode => 'parent' | 'child'; timeout => seconds (alarm; 0 = none).
+# Compiles $file into a handler. Options: mode => 'parent' | 'child' | 'check' (mg-epn-check: closure warnings
+# are kept in `closure`); timeout => seconds (alarm; 0 = none); prelude => Perl text put before the plugin's
+# `# line 1` (mg-epn-check compiles with p1's pragmas that way).
 # Returns an entry: { ok, ms, pkg, handler, error, exit, exit_where, inc, init, globals, data_*, w, switches,
-# warnings, conflicts }. Never dies; never exits (exit during the compile is recorded in `exit`).
+# warnings, conflicts, closure }. Never dies; never exits (exit during the compile is recorded in `exit`).
 sub compile {
   my ($file, %o) = @_;
   my $t0 = Time::HiRes::time();
-  my %e = (file => $file, ok => 0, pkg => package_name($file), warnings => [], conflicts => []);
+  my %e = (file => $file, ok => 0, pkg => package_name($file), warnings => [], conflicts => [], closure => []);
   my $text = _read($file);
   if (!defined $text) {
     $e{error} = qq(Can't open perl script "$file": $!);
@@ -108,7 +110,7 @@ sub compile {
   $e{$_} = $src->{$_} for qw(w switches data_offset data_token);
   $e{data_pkg} = $src->{data_token} && $src->{data_token} eq 'DATA' ? $src->{data_pkg} : undef;
   (my $code = $src->{code}) =~ s/\A\xEF\xBB\xBF//;
-  my $wrapped = "package $e{pkg}; sub " . HANDLER . " {\n" . line_directive($file) . $code . "\n"
+  my $wrapped = "package $e{pkg}; sub " . HANDLER . " {\n" . ($o{prelude} // '') . line_directive($file) . $code . "\n"
     . ($src->{pod_open} ? "=cut\n" : '') . "}\n1;\n";
   { no strict 'refs'; undef %{"$e{pkg}::"}; }    # p1: nothing of an older compile of this file stays behind
 
@@ -221,7 +223,10 @@ sub _compile_text {
 # replaces code another plugin or module owns (R15), so the caller must not compile it into the shared parent.
 sub _compile_warning {
   my ($e, $mode, $msg) = @_;
-  return if $msg =~ /will not stay shared|Too late to run INIT block/;
+  if ($msg =~ /will not stay shared|Too late to run INIT block/) {
+    push @{ $e->{closure} }, $msg if $mode eq 'check' && $msg =~ /will not stay shared/;
+    return;
+  }
   if ($msg =~ /\A(?:Constant s|S)ubroutine (\S+) redefined at (.+?) line \d+\.$/m) {
     my ($name, $new_file) = ($1, $2);
     my $full = $name =~ /::/ ? $name : B::curstash()->NAME . "::$name";
