@@ -138,7 +138,8 @@ describe('fault matrix', () => {
     const m = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
     assert.equal(sumOf(m, 'mgworkhorse_gearman_connection_up', { server: `127.0.0.1:${g.port}`, role: 'worker' }), 1);
     assert.equal(sumOf(m, 'mgworkhorse_gearman_connection_up', { server: `127.0.0.1:${deadPort}`, role: 'worker' }), 0);
-    assert.equal(m.filter((x) => x.name === 'mgworkhorse_gearman_connection_up').length, 4, 'worker and status role per server');
+    assert.equal(sumOf(m, 'mgworkhorse_gearman_connection_up', { server: `127.0.0.1:${deadPort}`, role: 'result' }), 0);
+    assert.equal(m.filter((x) => x.name === 'mgworkhorse_gearman_connection_up').length, 6, 'worker, status and result role per server');
   });
 
   test('wrong key on one server only: its jobs are counted and logged once naming that server; the other is served', async () => {
