@@ -64,8 +64,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     differs: 'C and Go drop such results (Go after 2 minutes of retries).' },
   { name: 'spool_max_size', aliases: [], type: 'size', field: 'spoolMaxSize', default: 100 * MiB, min: 0, group: 'servers', workers: MG, scope: WORKER,
     meaning: 'Largest total size of the spool folder; beyond it the oldest results are dropped and counted.' },
-  { name: 'spool_max_age', aliases: [], type: 'duration', field: 'spoolMaxAge', default: 3600, min: 0, group: 'servers', workers: MG, scope: WORKER,
-    meaning: 'Spooled results older than this many seconds are dropped instead of resent.' },
+  { name: 'spool_max_age', aliases: [], type: 'duration', field: 'spoolMaxAge', default: 0, defaultDoc: '0 (from each job)', min: 0, group: 'servers', workers: MG, scope: WORKER,
+    meaning: 'Spooled results older than this many seconds are dropped instead of resent. 0: each result is kept until the core would declare its check orphaned and run it again (next_check + the job\'s timeout + 600 s, Naemon\'s slack), since a later copy could overwrite the newer result of that re-run.' },
 
   // --- queues -----------------------------------------------------------------------------------
   { name: 'hosts', aliases: [], type: 'bool', field: 'hosts', default: false, defaultDoc: 'yes if no queue option is set, else no', group: 'queues', workers: ALL, scope: WORKER_NEB,

@@ -34,6 +34,8 @@ export interface SpooledResult {
   readonly queue: string;
   readonly payload: string;
   readonly spooledAt: number;
+  /** Epoch ms after which the result is of no use to the core (see job-handler's usefulUntil); absent = no limit. */
+  readonly usefulUntil?: number;
 }
 
 export class ResultSpool {
@@ -86,11 +88,11 @@ export class ResultSpool {
    * Spools one result; resolves once it is fsync'd. Rejects MG_ERR_SPOOL_IO when it cannot be written (the
    * caller then keeps the result in memory). The order of add() calls is the replay order.
    */
-  add(queue: string, payload: string): Promise<void> {
+  add(queue: string, payload: string, usefulUntil?: number): Promise<void> {
     const now = Math.max(Date.now(), this.#lastMs);
     this.#lastMs = now;
     const name = `${String(now).padStart(15, '0')}-${String(this.#seq++ % 1e9).padStart(9, '0')}${SUFFIX}`;
-    const body = `${JSON.stringify({ v: 1, queue, payload, spooledAt: now })}\n`;
+    const body = `${JSON.stringify({ v: 1, queue, payload, spooledAt: now, ...(usefulUntil !== undefined ? { usefulUntil } : {}) })}\n`;
     const bytes = Buffer.byteLength(body);
     if (this.#maxBytes > 0 && bytes > this.#maxBytes) {
       this.#drop('size', 1, { queue, bytes }, 'result:spool:drop the result alone is larger than spool_max_size');
@@ -112,7 +114,8 @@ export class ResultSpool {
     try {
       const parsed = JSON.parse(readFileSync(join(this.dir, entry.name), 'utf8')) as Partial<SpooledResult>;
       if (typeof parsed.queue === 'string' && typeof parsed.payload === 'string') {
-        return { queue: parsed.queue, payload: parsed.payload, spooledAt: entry.spooledAt };
+        const usefulUntil = typeof parsed.usefulUntil === 'number' ? { usefulUntil: parsed.usefulUntil } : {};
+        return { queue: parsed.queue, payload: parsed.payload, spooledAt: entry.spooledAt, ...usefulUntil };
       }
     } catch (err) {
       this.#log.error({ err: coerceError(err), file: entry.name }, 'result:spool:read failed');
@@ -132,10 +135,10 @@ export class ResultSpool {
     }
   }
 
-  /** Drops the oldest result because it is too old to be of use; logged and counted. */
-  async expire(entry: SpoolEntry, ageSeconds: number): Promise<void> {
+  /** Drops the oldest result because it is too old to be of use (`why` says by which rule); logged and counted. */
+  async expire(entry: SpoolEntry, ageSeconds: number, why = 'over spool_max_age'): Promise<void> {
     await this.remove(entry);
-    this.#drop('age', 1, { file: entry.name, ageSeconds: Math.round(ageSeconds) }, `result:spool:drop result is ${Math.round(ageSeconds)} s old, over spool_max_age`);
+    this.#drop('age', 1, { file: entry.name, ageSeconds: Math.round(ageSeconds) }, `result:spool:drop result is ${Math.round(ageSeconds)} s old, ${why}`);
   }
 
   #forget(entry: SpoolEntry): void {

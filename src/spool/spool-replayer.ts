@@ -1,6 +1,6 @@
 // Resends spooled results, oldest first, one at a time so the order holds. A failed submit waits with backoff
-// (kick() cuts the wait short, e.g. when a job server comes back); results over spool_max_age are dropped and
-// counted instead of sent. One replayer per worker: it outlives reloads, which only swap the submit function.
+// (kick() cuts the wait short, e.g. when a job server comes back); results over spool_max_age (or, with 0, past
+// their own usefulUntil) are dropped and counted instead of sent. One replayer per worker: it outlives reloads, which only swap the submit function.
 import { coerceError } from '../errors.js';
 import { computeBackoffDelay } from '../gearman/backoff.js';
 import type { Logger } from '../log.js';
@@ -11,7 +11,7 @@ export type SpoolSubmit = (queue: string, payload: string) => Promise<void>;
 export interface SpoolReplayerOptions {
   readonly spool: ResultSpool;
   submit: SpoolSubmit;
-  /** Results spooled longer ago than this many seconds are dropped; 0 = never. */
+  /** Results spooled longer ago than this many seconds are dropped; 0 = each result's own usefulUntil decides. */
   readonly maxAgeSeconds: number;
   readonly logger: Logger;
   readonly onReplayed?: () => void;
@@ -84,6 +84,10 @@ export class SpoolReplayer {
         continue;
       }
       if (result === undefined) continue;
+      if (this.#o.maxAgeSeconds <= 0 && result.usefulUntil !== undefined && Date.now() > result.usefulUntil) {
+        await spool.expire(entry, ageSeconds, 'past the time the core declares its check orphaned and runs it again');
+        continue;
+      }
       try {
         await this.#submit(result.queue, result.payload);
       } catch (err) {

@@ -11,7 +11,8 @@ import type { Logger } from '../log.js';
 import type { JobCodec } from './job-codec.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import type { ResultSender } from './result-sender.js';
-import { runCheck, type RunCheckContext } from './run-check.js';
+import { runCheck, timeoutSecondsOf, type RunCheckContext } from './run-check.js';
+import { resultUsefulUntil } from './useful-until.js';
 import type { WorkerStats } from './stats.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 
@@ -164,5 +165,5 @@ async function sendResult(job: ParsedJob & { hostName: string; resultQueue: stri
   const dup = ctx.sender.hasDupServers
     ? await ctx.codec.encode(buildResultText({ ...base, passive: ctx.config.dupResultsArePassive }))
     : undefined;
-  await ctx.sender.send(job.resultQueue, payload, dup);
+  await ctx.sender.send(job.resultQueue, payload, dup, resultUsefulUntil(base.coreStartTime, timeoutSecondsOf(job, ctx.config)));
 }

@@ -77,12 +77,13 @@ export class ResultSender {
    * Sends `payload` to `queue` and resolves once a job server confirmed it (JOB_CREATED), or, with a spool,
    * once it is fsync'd in the spool. Without a spool it retries until a server takes it; it rejects only when
    * the sender is destroyed. `dupPayload` (the passive copy, when dupservers exist) is queued for every dupserver.
+   * `usefulUntil` (epoch ms) goes with a spooled result: past it the replayer drops the result instead of sending it.
    */
-  async send(queue: string, payload: string, dupPayload?: string): Promise<void> {
+  async send(queue: string, payload: string, dupPayload?: string, usefulUntil?: number): Promise<void> {
     if (dupPayload !== undefined) for (const d of this.#dups) this.#enqueueDup(d, queue, dupPayload);
     this.#stats.pending++;
     try {
-      if (this.#spool === undefined || !(await this.#sendOrSpool(this.#spool, queue, payload))) {
+      if (this.#spool === undefined || !(await this.#sendOrSpool(this.#spool, queue, payload, usefulUntil))) {
         await this.#submitWithRetry(this.#client, queue, payload, 'result');
         this.#stats.sent++;
         this.#events.onSent?.();
@@ -101,7 +102,7 @@ export class ResultSender {
   // Sends once, else spools. While older results wait in the spool a new one queues behind them, so results
   // reach the core in the order they were made. False when the spool cannot be written (disk full, ...): the
   // caller then retries in memory as without a spool.
-  async #sendOrSpool(spool: NonNullable<ResultSenderOptions['spool']>, queue: string, payload: string): Promise<boolean> {
+  async #sendOrSpool(spool: NonNullable<ResultSenderOptions['spool']>, queue: string, payload: string, usefulUntil: number | undefined): Promise<boolean> {
     if (spool.spool.count === 0) {
       try {
         await this.submitOnce(queue, payload);
@@ -116,7 +117,7 @@ export class ResultSender {
       }
     }
     try {
-      await spool.spool.add(queue, payload);
+      await spool.spool.add(queue, payload, usefulUntil);
     } catch (err) {
       this.#log.error({ err: coerceError(err), queue }, 'result:spool:write failed; keeping the result in memory and retrying');
       return false;

@@ -37,7 +37,7 @@ export function jobTypeOf(job: ValidJob): JobType {
 }
 
 /** Seconds a job may run: its own timeout, else job_timeout, else 60 (C and Go). */
-export function timeoutSecondsOf(job: ValidJob, config: WorkerConfig): number {
+export function timeoutSecondsOf(job: Pick<ValidJob, 'timeout'>, config: Pick<WorkerConfig, 'jobTimeout'>): number {
   if (job.timeout !== undefined && job.timeout > 0) return job.timeout;
   return config.jobTimeout > 0 ? config.jobTimeout : 60;
 }

@@ -83,3 +83,30 @@ test('close() ends a backoff wait; the rest stays spooled for the next start', a
   r.kick(); // closed: no new loop
   assert.equal(tries, 1);
 });
+
+test('with maxAgeSeconds 0 each result\'s own usefulUntil decides: past it dropped (reason age, logged), before it or without one sent', async () => {
+  const { logger, lines } = memoryLogger();
+  const drops: SpoolDropReason[] = [];
+  const spool = new ResultSpool({ dir: tmpDir(), maxBytes: 0, logger, onDrop: (r) => drops.push(r) });
+  await spool.add('q', 'orphaned-already', Date.now() - 1);
+  await spool.add('q', 'still-useful', Date.now() + 60_000);
+  await spool.add('q', 'no-limit');
+  const sent: string[] = [];
+  const r = new SpoolReplayer({ spool, logger, maxAgeSeconds: 0, submit: async (_q, p) => void sent.push(p) });
+  r.kick();
+  await waitFor(() => spool.count === 0);
+  assert.deepEqual(sent, ['still-useful', 'no-limit']);
+  assert.deepEqual(drops, ['age']);
+  assert.ok(lines.some((l) => l.level === 50 && /past the time the core declares its check orphaned/.test(String(l.msg))), JSON.stringify(lines));
+  await r.close();
+});
+
+test('usefulUntil survives a restart: a new spool over the same folder reads it from the file', async () => {
+  const { logger } = memoryLogger();
+  const dir = tmpDir();
+  await new ResultSpool({ dir, maxBytes: 0, logger }).add('q', 'p', 1_234);
+  const again = new ResultSpool({ dir, maxBytes: 0, logger });
+  const entry = again.oldest();
+  assert.ok(entry);
+  assert.deepEqual(await again.read(entry), { queue: 'q', payload: 'p', spooledAt: entry.spooledAt, usefulUntil: 1_234 });
+});

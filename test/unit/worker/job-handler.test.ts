@@ -20,13 +20,15 @@ const KEYED_ARGV = ['server=h:1', `key=${KEY}`, 'identifier=box'];
 /** Records what would be submitted; each send resolves a turn of the event loop later. */
 class FakeSender {
   readonly sent: { queue: string; text: string; dup: string | undefined }[] = [];
+  readonly usefulUntil: (number | undefined)[] = [];
   hasDupServers = false;
   failWith: Error | undefined;
 
   constructor(private readonly events: string[]) {}
 
-  async send(queue: string, payload: string, dupPayload?: string): Promise<void> {
+  async send(queue: string, payload: string, dupPayload?: string, usefulUntil?: number): Promise<void> {
     this.events.push('send:start');
+    this.usefulUntil.push(usefulUntil);
     await flush();
     if (this.failWith) throw this.failWith;
     this.sent.push({ queue, text: NEB.decode(payload), dup: dupPayload === undefined ? undefined : NEB.decode(dupPayload) });
@@ -290,4 +292,11 @@ test('jobs without a unique id are told apart by server and handle', () => {
   assert.notEqual(jobKey({ functionName: 'q', unique: '', server: 'a:1', handle: 'H:1' }), jobKey({ functionName: 'q', unique: '', server: 'b:1', handle: 'H:1' }));
   assert.equal(jobKey({ functionName: 'q', unique: 'x', server: 'a:1', handle: 'H:1' }), jobKey({ functionName: 'q', unique: 'x', server: 'b:1', handle: 'H:9' }));
   assert.notEqual(jobKey({ functionName: 'q', unique: 'x', server: 'a:1', handle: 'H:1' }), jobKey({ functionName: 'r', unique: 'x', server: 'a:1', handle: 'H:1' }));
+});
+
+test('each result goes with the moment it stops being useful: next_check + its timeout + Naemon\'s 600 s orphan slack', async () => {
+  const s = setup(undefined, ['job_timeout=45']);
+  await handleJob(fakeJob(encodeJob(SERVICE_JOB), s.events), s.ctx);
+  await handleJob(fakeJob(encodeJob({ ...SERVICE_JOB, timeout: 0 }), s.events), s.ctx);
+  assert.deepEqual(s.sender.usefulUntil, [(1_700_000_000.5 + 30 + 600) * 1000, (1_700_000_000.5 + 45 + 600) * 1000]);
 });

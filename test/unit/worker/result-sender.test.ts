@@ -290,3 +290,14 @@ test('a spool that cannot be written falls back to retrying in memory', async ()
   assert.equal(sender.stats.sent, 1);
   assert.equal(sender.stats.spooled, 0);
 });
+
+test('with a spool, the result\'s usefulUntil is written with it', async () => {
+  const client = new FakeClient(() => down());
+  const { sender, spool, replayer } = spooled(client);
+  const until = Date.now() + 600_000;
+  await sender.send('check_results', 'U', undefined, until);
+  const entry = spool.oldest();
+  assert.ok(entry);
+  assert.equal((await spool.read(entry))?.usefulUntil, until);
+  await replayer.close();
+});
