@@ -27,6 +27,7 @@ import type { GearmanWorker } from '../src/gearman/worker.js';
 import { PayloadCodec } from '../src/job/crypto.js';
 import type { Gearmand } from '../test/helpers/gearmand.js';
 import { copyDist, ensureBuilt, ROOT, type BuildMode } from './lib/build.js';
+import { isCleaner, medianRun, tableHead } from './lib/report.js';
 import { fmt, machineLines, nowS, QUIET_BUSY_PCT, sleep, waitQuiet } from './lib/machine.js';
 import { alive, busyBetween, cmdline, machineTicks, procCpu, type MachineTicks, type ProcCpu } from './lib/proc.js';
 import { logMessage, othersPct, queueServiceJobs, readResults, ResultTally, spawnWorker, Started, stopWorker, warnLogLines } from './lib/run.js';
@@ -506,7 +507,7 @@ function targetCell(f: RunFigures, all: RunFigures[]): string {
 function table(rows: RunFigures[], ranges: Map<RunFigures, string>): string[] {
   const withRange = ranges.size > 0;
   const head = ['plugin', 'mode', 'epn_processes', 'max-worker', 'N', 'checks/s', ...(withRange ? ['range'] : []), 'wall s', 'p50 ms', 'p99 ms', 'mean in flight', 'target'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(plugin|mode|target)$/.test(h) ? ' --- ' : ' ---: ')).join('|')}|`];
+  const lines = tableHead(head, /^(plugin|mode|target)$/);
   for (const f of rows) {
     const v = f.variant;
     lines.push(
@@ -521,7 +522,7 @@ function table(rows: RunFigures[], ranges: Map<RunFigures, string>): string[] {
 
 function cpuTable(rows: RunFigures[]): string[] {
   const head = ['run', 'node µs/chk', 'farm perl µs/chk', 'farm children µs/chk', 'helper µs/chk', 'helper children µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'farm pids (recycled)', 'busy %', 'others %'];
-  const lines = [`| ${head.join(' | ')} |`, `| --- |${head.slice(1).map(() => ' ---: ').join('|')}|`];
+  const lines = tableHead(head, /^(variant|run)$/);
   for (const f of rows) {
     const c = f.cpu;
     const sum = c.node + c.farm + c.farmKids + c.helper + c.helperKids + c.gearmand + c.bench;
@@ -567,7 +568,7 @@ async function measureOnce(v: Variant, cli: string, dir: string, o: Options, cou
     );
     for (const n of f.farmNotes.slice(0, 4)) console.log(`      farm: ${n}`);
     for (const w of f.warnings) console.log(`      ! ${w}`);
-    if (best === undefined || (f.error === undefined && (best.error !== undefined || others(f) < others(best)))) best = f;
+    if (isCleaner(f, best, others)) best = f;
     if (f.error !== undefined || others(f) <= o.maxOthersPct) break;
     const why = f.throughputSeen ? 'bench/throughput was running' : `other processes took ${fmt(f.othersPct)} % of the CPU, over ${o.maxOthersPct} %`;
     if (attempt < o.retries) console.log(`      (${why}: running it again)`);
@@ -604,8 +605,7 @@ async function main(): Promise<void> {
     for (const v of list) {
       const reps: RunFigures[] = [];
       for (let r = 0; r < o.repeat; r++) reps.push(await measure(v));
-      const ok = reps.filter((x) => x.error === undefined).sort((a, b) => a.rate - b.rate);
-      const median = ok[Math.floor((ok.length - 1) / 2)] ?? (reps[0] as RunFigures);
+      const { median, ok } = medianRun(reps);
       rows.push(median);
       if (o.repeat > 1) ranges.set(median, ok.length > 0 ? `${fmt(ok[0]?.rate ?? NaN)}–${fmt(ok[ok.length - 1]?.rate ?? NaN)} (${ok.length} runs)` : '-');
     }

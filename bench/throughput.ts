@@ -34,6 +34,7 @@ import type { GearmanWorker } from '../src/gearman/worker.js';
 import { PayloadCodec } from '../src/job/crypto.js';
 import type { Gearmand } from '../test/helpers/gearmand.js';
 import { copyDist, ensureBuilt, type BuildMode } from './lib/build.js';
+import { isCleaner, medianRun, tableHead } from './lib/report.js';
 import { fmt, machineLines, nowS, QUIET_BUSY_PCT, sleep, waitQuiet } from './lib/machine.js';
 import { busyBetween, childrenByParent, cmdline, CORES, machineTicks, memKiB, NO_CPU, procCpu, type MachineTicks, type ProcCpu } from './lib/proc.js';
 import { bareForkLoops, logMessage, othersPct, queueServiceJobs, readResults, ResultTally, spawnWorker, Started, stopWorker, warnLogLines } from './lib/run.js';
@@ -479,7 +480,7 @@ interface Row {
 
 function table(rows: Row[], repeat: number): string[] {
   const head = ['plugin', 'max-worker', 'spawner', 'pool', 'N', 'checks/s', ...(repeat > 1 ? ['range'] : []), 'bare fork/exec /s', '% of bare', 'incl. start /s', 'p50 ms', 'p99 ms', 'slot ovh ms', 'worker RSS MiB', 'all RSS MiB', 'target'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(plugin|spawner|target|range)$/.test(h) ? ' --- ' : ' ---: ')).join('|')}|`];
+  const lines = tableHead(head, /^(plugin|spawner|target|range)$/);
   for (const { median: f, all } of rows) {
     const v = f.variant;
     const rates = all.map((x) => x.rate).filter(Number.isFinite);
@@ -497,7 +498,7 @@ function table(rows: Row[], repeat: number): string[] {
 
 function cpuTable(rows: Row[]): string[] {
   const head = ['variant', 'worker µs/chk', '(sys %)', 'helper µs/chk', '(sys %)', 'EPN farm µs/chk', 'plugins µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'machine busy %', 'others %', 'busy before %', 'queue s', 'bad/dup'];
-  const lines = [`| ${head.join(' | ')} |`, `| --- |${head.slice(1).map(() => ' ---: ').join('|')}|`];
+  const lines = tableHead(head, /^(variant|run)$/);
   for (const { median: f } of rows) {
     const c = f.cpu;
     const us = (ms: number): string => fmt(ms * 1000);
@@ -570,15 +571,14 @@ async function main(): Promise<void> {
           );
           for (const w of f.warnings) console.log(`      ! ${w}`);
           const others = (x: RunFigures): number => (Number.isFinite(x.othersPct) ? x.othersPct : Infinity);
-          if (best === undefined || (f.error === undefined && (best.error !== undefined || others(f) < others(best)))) best = f;
+          if (isCleaner(f, best, others)) best = f;
           if (f.error !== undefined || others(f) <= o.maxOthersPct) break;
           if (attempt < o.retries) console.log(`      (other processes took ${fmt(f.othersPct)} % of the CPU, over ${o.maxOthersPct} %: running it again)`);
           else noisy++;
         }
         all.push(best as RunFigures);
       }
-      const ok = all.filter((f) => f.error === undefined).sort((a, b) => a.rate - b.rate);
-      rows.push({ median: ok[Math.floor((ok.length - 1) / 2)] ?? (all[0] as RunFigures), all });
+      rows.push({ median: medianRun(all).median, all });
     }
     console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s${noisy > 0 ? `; ${noisy} run(s) still over ${o.maxOthersPct} % other load after ${o.retries} retries (see "others %")` : ''}\n`);
     console.log(table(rows, o.repeat).join('\n'));
