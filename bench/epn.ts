@@ -392,24 +392,19 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
     let roles: ReturnType<ChildTracker['markEnd']> | undefined;
     let allIn!: () => void;
     const allInP = new Promise<void>((r) => (allIn = r));
-    collector = readResults(
-      gearmand.address,
-      got,
-      (arrived) => {
-        if (got.n === 1) {
-          tracker?.markStart();
-          first = snap();
-        }
-        if (got.n === v.n) {
-          measuring = false;
-          got.lastAt = arrived;
-          roles = tracker?.markEnd();
-          last = snap();
-          allIn();
-        }
-      },
-      nowS,
-    );
+    collector = readResults(gearmand.address, got, (arrived) => {
+      if (got.n === 1) {
+        tracker?.markStart();
+        first = snap();
+      }
+      if (got.n === v.n) {
+        measuring = false;
+        got.lastAt = arrived;
+        roles = tracker?.markEnd();
+        last = snap();
+        allIn();
+      }
+    });
 
     const args = [`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'identifier=mgbench-epn', 'services=yes', `max-worker=${MAX_WORKER}`, 'debug=0', ...modeArgs(v)];
     const spawnedAt = nowS();

@@ -346,16 +346,11 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
     let allRead!: () => void;
     const readAll = new Promise<void>((resolve) => (allRead = resolve));
     const startCollector = (): GearmanWorker =>
-      readResults(
-        address,
-        got,
-        (arrived) => {
-          if (o.reader === 'live' && got.n === 1) markFirst();
-          if (o.reader === 'live' && got.n === v.n) markLast(arrived);
-          if (got.n === v.n) allRead();
-        },
-        nowS,
-      );
+      readResults(address, got, (arrived) => {
+        if (o.reader === 'live' && got.n === 1) markFirst();
+        if (o.reader === 'live' && got.n === v.n) markLast(arrived);
+        if (got.n === v.n) allRead();
+      });
     // live: results are read (and decoded) while the worker runs, as the NEB would; after: the clock stops when
     // gearmand's `status` shows N results queued in check_results, and they are read after that.
     if (o.reader === 'live') collector = startCollector();

@@ -11,7 +11,7 @@ import type { PayloadCodec } from '../../src/job/crypto.js';
 import { buildJobText } from '../../src/job/job-text.js';
 import { parseResultText, type ParsedResult } from '../../src/job/result-text.js';
 import { startGearmand, type Gearmand } from '../../test/helpers/gearmand.js';
-import { percentile, sleep } from './machine.js';
+import { nowS, percentile, sleep } from './machine.js';
 import { alive, cmdline, CORES } from './proc.js';
 
 const SUBMIT_BATCH = 500;
@@ -120,14 +120,14 @@ export class ResultTally {
   }
 }
 
-/** Reads check_results on `address` into `tally` (maxJobs 50, as a busy NEB), calling `counted` after each one. */
-export function readResults(address: ServerAddress, tally: ResultTally, counted: (arrivedS: number) => void, now: () => number): GearmanWorker {
+/** Reads check_results on `address` into `tally` (maxJobs 50, as a busy NEB), calling `counted` with each counted one's arrival (epoch s). */
+export function readResults(address: ServerAddress, tally: ResultTally, counted: (arrivedS: number) => void): GearmanWorker {
   const reader = new GearmanWorker({
     servers: [address],
     functions: ['check_results'],
     maxJobs: 50,
     handler: (job) => {
-      const arrived = now();
+      const arrived = nowS();
       if (tally.add(job.payload)) counted(arrived);
     },
   });
