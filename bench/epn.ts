@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import type { GearmanWorker } from '../src/gearman/worker.js';
 import { PayloadCodec } from '../src/job/crypto.js';
 import type { Gearmand } from '../test/helpers/gearmand.js';
+import { parseBenchArgs } from './lib/args.js';
 import { copyDist, ensureBuilt, ROOT, type BuildMode } from './lib/build.js';
 import { isCleaner, medianRun, tableHead } from './lib/report.js';
 import { fmt, machineLines, nowS, QUIET_BUSY_PCT, sleep, waitQuiet } from './lib/machine.js';
@@ -88,9 +89,7 @@ interface Options {
 function parseOptions(argv: string[]): Options {
   const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, repeat: 1, build: 'auto' };
   let limitGiven = false;
-  for (const arg of argv) {
-    const eq = arg.indexOf('=');
-    const [k, v] = eq < 0 ? [arg, ''] : [arg.slice(0, eq), arg.slice(eq + 1)];
+  o.build = parseBenchArgs(argv, 'bench/epn.ts', (k, v) => {
     if (k === '--quick') o.quick = true;
     else if (k === '--only') o.only = new RegExp(v);
     else if (k === '--limit' && Number(v) > 0) [o.limitS, limitGiven] = [Number(v), true];
@@ -100,10 +99,9 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--retries' && Number(v) >= 0) o.retries = Math.floor(Number(v));
     else if (k === '--repeat' && Number(v) >= 1) o.repeat = Math.floor(Number(v));
     else if (k === '--no-wait') o.wait = false;
-    else if (k === '--build') o.build = 'yes';
-    else if (k === '--no-build') o.build = 'no';
-    else throw new Error(`unknown argument "${arg}" (see the head of bench/epn.ts)`);
-  }
+    else return false;
+    return true;
+  });
   if (o.quick && !limitGiven) o.limitS = 60;
   return o;
 }

@@ -33,6 +33,7 @@ import { getStatus } from '../src/gearman/admin.js';
 import type { GearmanWorker } from '../src/gearman/worker.js';
 import { PayloadCodec } from '../src/job/crypto.js';
 import type { Gearmand } from '../test/helpers/gearmand.js';
+import { parseBenchArgs } from './lib/args.js';
 import { copyDist, ensureBuilt, type BuildMode } from './lib/build.js';
 import { isCleaner, medianRun, tableHead } from './lib/report.js';
 import { fmt, machineLines, nowS, QUIET_BUSY_PCT, sleep, waitQuiet } from './lib/machine.js';
@@ -79,8 +80,7 @@ function parseOptions(argv: string[]): Options {
   const o: Options = { quick: false, grid: 'full', repeat: 1, n: undefined, only: undefined, limitS: 120, quietWaitS: 20, gearmandThreads: 1, build: 'auto', calibrate: true, profileDir: undefined, reader: 'live', maxOthersPct: 15, retries: 2 };
   let gridGiven = false;
   let limitGiven = false;
-  for (const arg of argv) {
-    const [k, v] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
+  o.build = parseBenchArgs(argv, 'bench/throughput.ts', (k, v) => {
     const num = (): number => {
       const x = Number(v);
       if (!Number.isFinite(x) || x < 0) throw new Error(`${k} expects a number, got "${v}"`);
@@ -94,15 +94,14 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--limit') [o.limitS, limitGiven] = [num(), true];
     else if (k === '--quiet-wait') o.quietWaitS = num();
     else if (k === '--gearmand-threads') o.gearmandThreads = Math.max(1, Math.floor(num()));
-    else if (k === '--build') o.build = 'yes';
-    else if (k === '--no-build') o.build = 'no';
     else if (k === '--no-calibrate') o.calibrate = false;
     else if (k === '--max-others') o.maxOthersPct = num();
     else if (k === '--retries') o.retries = Math.floor(num());
     else if (k === '--reader' && (v === 'live' || v === 'after')) o.reader = v;
     else if (k === '--profile' && v !== '') o.profileDir = v;
-    else throw new Error(`unknown argument "${arg}" (see the head of bench/throughput.ts)`);
-  }
+    else return false;
+    return true;
+  });
   if (o.quick && !gridGiven) o.grid = 'reduced';
   if (o.quick && !limitGiven) o.limitS = 60;
   return o;

@@ -1,6 +1,7 @@
 // bench/lib: the pure parts the benches' figures rest on (result tally, run choice, /proc parsing, table heads).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseBenchArgs } from '../../../bench/lib/args.js';
 import { percentile } from '../../../bench/lib/machine.js';
 import { alive, busyBetween, procCpu, statFields } from '../../../bench/lib/proc.js';
 import { isCleaner, medianRun, tableHead } from '../../../bench/lib/report.js';
@@ -58,4 +59,14 @@ test('percentile, busyBetween and the /proc readers', () => {
   assert.equal(alive(process.pid), true);
   assert.ok((procCpu(process.pid)?.self ?? -1) >= 0);
   assert.equal(procCpu(2 ** 22 + 12345), undefined);
+});
+
+test('parseBenchArgs: key=value words to the bench, --build / --no-build to the build mode, unknown words refused', () => {
+  const seen: [string, string][] = [];
+  const take = (k: string, v: string): boolean => (k === '--only' || k === '--quick' ? (seen.push([k, v]), true) : false);
+  assert.equal(parseBenchArgs(['--only=a=b c', '--quick', '--no-build'], 'bench/x.ts', take), 'no');
+  assert.deepEqual(seen, [['--only', 'a=b c'], ['--quick', '']]);
+  assert.equal(parseBenchArgs(['--build'], 'bench/x.ts', take), 'yes');
+  assert.equal(parseBenchArgs([], 'bench/x.ts', take), 'auto');
+  assert.throws(() => parseBenchArgs(['--nope=1'], 'bench/x.ts', take), /unknown argument "--nope=1" \(see the head of bench\/x\.ts\)/);
 });
