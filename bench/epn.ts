@@ -20,25 +20,22 @@
 //
 // The worker runs from a private copy of dist/ + perl/ (and of the two bench plugins), so a concurrent rebuild or
 // edit by someone else cannot change the code under measurement half-way.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { GearmanClient } from '../src/gearman/client.js';
-import { GearmanWorker } from '../src/gearman/worker.js';
+import type { GearmanWorker } from '../src/gearman/worker.js';
 import { PayloadCodec } from '../src/job/crypto.js';
-import { buildJobText } from '../src/job/job-text.js';
-import { parseResultText } from '../src/job/result-text.js';
-import { startGearmand, type Gearmand } from '../test/helpers/gearmand.js';
+import type { Gearmand } from '../test/helpers/gearmand.js';
+import { parseBenchArgs } from './lib/args.js';
+import { copyDist, ensureBuilt, ROOT, type BuildMode } from './lib/build.js';
+import { isCleaner, medianRun, tableHead } from './lib/report.js';
+import { fmt, machineLines, nowS, QUIET_BUSY_PCT, sleep, waitQuiet } from './lib/machine.js';
+import { alive, busyBetween, cmdline, machineTicks, procCpu, type MachineTicks, type ProcCpu } from './lib/proc.js';
+import { logMessage, othersPct, queueServiceJobs, readResults, ResultTally, spawnWorker, Started, stopWorker, warnLogLines } from './lib/run.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KEY = 'mg-workhorse-bench-epn-shared-secret';
 const MAX_WORKER = 20;
-const SUBMIT_BATCH = 500;
 const SAMPLE_MS = 100;
-const QUIET_BUSY_PCT = 30;
 const CHECK_FILE_AGE = '/usr/lib/nagios/plugins/check_file_age';
 
 type PluginName = 'trivial' | 'heavy' | 'check_file_age';
@@ -86,15 +83,13 @@ interface Options {
   maxOthersPct: number;
   retries: number;
   repeat: number;
-  build: 'auto' | 'yes' | 'no';
+  build: BuildMode;
 }
 
 function parseOptions(argv: string[]): Options {
   const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, repeat: 1, build: 'auto' };
   let limitGiven = false;
-  for (const arg of argv) {
-    const eq = arg.indexOf('=');
-    const [k, v] = eq < 0 ? [arg, ''] : [arg.slice(0, eq), arg.slice(eq + 1)];
+  o.build = parseBenchArgs(argv, 'bench/epn.ts', (k, v) => {
     if (k === '--quick') o.quick = true;
     else if (k === '--only') o.only = new RegExp(v);
     else if (k === '--limit' && Number(v) > 0) [o.limitS, limitGiven] = [Number(v), true];
@@ -104,10 +99,9 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--retries' && Number(v) >= 0) o.retries = Math.floor(Number(v));
     else if (k === '--repeat' && Number(v) >= 1) o.repeat = Math.floor(Number(v));
     else if (k === '--no-wait') o.wait = false;
-    else if (k === '--build') o.build = 'yes';
-    else if (k === '--no-build') o.build = 'no';
-    else throw new Error(`unknown argument "${arg}" (see the head of bench/epn.ts)`);
-  }
+    else return false;
+    return true;
+  });
   if (o.quick && !limitGiven) o.limitS = 60;
   return o;
 }
@@ -142,36 +136,8 @@ function variants(o: Options): Variant[] {
 
 // ---------------------------------------------------------------------------------------------------- /proc
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-const CORES = os.availableParallelism();
-
-interface Cpu {
-  /** utime + stime, ms. */
-  self: number;
-  /** cutime + cstime (reaped children), ms. */
-  children: number;
-}
-
-function statFields(pid: number): string[] | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return [s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ...s.slice(s.lastIndexOf(')') + 2).split(' ')];
-  } catch {
-    return undefined;
-  }
-}
-
-function cpuOf(pid: number | undefined): Cpu | undefined {
-  const f = pid === undefined ? undefined : statFields(pid);
-  if (f === undefined) return undefined;
-  const t = (i: number): number => (Number(f[i - 2]) * 1000) / CLK_TCK; // man proc: field i (1-based)
-  return { self: t(14) + t(15), children: t(16) + t(17) };
-}
-
-function alive(pid: number): boolean {
-  const f = statFields(pid);
-  return f !== undefined && f[1] !== 'Z' && f[1] !== 'X';
-}
+/** CPU of a process, ms (the kernel share is not used here). */
+type Cpu = Pick<ProcCpu, 'self' | 'children'>;
 
 /** Direct children of pid, from /proc/<pid>/task/<tid>/children (every thread: libuv may fork from any). */
 function childPids(pid: number): number[] {
@@ -188,38 +154,6 @@ function childPids(pid: number): number[] {
     // process gone
   }
   return [...out];
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim();
-  } catch {
-    return '';
-  }
-}
-
-function machineTicks(): { busy: number; total: number } {
-  const v = (readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = v.reduce((a, b) => a + b, 0);
-  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const nowS = (): number => (performance.timeOrigin + performance.now()) / 1000;
-
-async function busyPct(ms: number): Promise<number> {
-  const a = machineTicks();
-  await sleep(ms);
-  const b = machineTicks();
-  return b.total === a.total ? 0 : (100 * (b.busy - a.busy)) / (b.total - a.total);
-}
-
-/** Waits up to maxS for a 1 s sample under QUIET_BUSY_PCT; returns the last sample. */
-async function waitQuiet(maxS: number): Promise<number> {
-  const end = Date.now() + maxS * 1000;
-  let pct = await busyPct(1000);
-  while (pct >= QUIET_BUSY_PCT && Date.now() < end) pct = await busyPct(1000);
-  return pct;
 }
 
 /** Pids of a running bench/throughput ('' when none). */
@@ -242,7 +176,7 @@ async function waitForThroughputBench(maxS: number): Promise<string> {
 }
 
 /** Everything this script started (pids, gearmand ports), for the leftover check at the end. */
-const started = { pids: new Set<number>(), ports: new Set<number>() };
+const started = new Started();
 /** The run in progress, so that a SIGINT/SIGTERM to this script takes its worker down too. */
 const current: { proc: ChildProcess | undefined; tracker: { pids(): number[] } | undefined; dir: string | undefined } = { proc: undefined, tracker: undefined, dir: undefined };
 
@@ -303,7 +237,7 @@ class ChildTracker {
     const live = new Set(childPids(this.#workerPid));
     for (const pid of live) {
       let t = this.#procs.get(pid);
-      const cpu = cpuOf(pid);
+      const cpu = procCpu(pid);
       if (cpu === undefined) continue;
       if (t === undefined) {
         const cmd = cmdline(pid);
@@ -354,38 +288,14 @@ class ChildTracker {
 
 // ---------------------------------------------------------------------------------------------------- build
 
-function newestMtime(dir: string, ext: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name.endsWith(ext)) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt(mode: Options['build']): string {
-  const cli = join(ROOT, 'dist/cli/worker.js');
-  const stale = !existsSync(cli) || newestMtime(join(ROOT, 'src'), '.ts') > statSync(cli).mtimeMs;
-  if (mode === 'no' || (mode === 'auto' && !stale)) {
-    if (!existsSync(cli)) throw new Error('dist/cli/worker.js is missing: run `npm run build` (or drop --no-build)');
-    return stale ? 'dist/ is OLDER than src/ but --no-build was given' : 'dist/ is up to date';
-  }
-  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
-  return mode === 'yes' ? 'built (forced)' : 'dist/ was older than src/: built';
-}
-
 /** A private copy of dist/, perl/, package.json and the two bench plugins, with a node_modules link. */
 function snapshot(): { dir: string; cli: string; remove: () => void } {
-  const dir = mkdtempSync(join(os.tmpdir(), 'mg-bench-epn-'));
-  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'perl'), join(dir, 'perl'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  mkdirSync(join(dir, 'plugins'));
-  cpSync(join(ROOT, 'fixtures/epn/ok.pl'), join(dir, 'plugins/ok.pl'));
-  cpSync(join(ROOT, 'bench/plugins/check_heavy.pl'), join(dir, 'plugins/check_heavy.pl'));
-  for (const f of ['ok.pl', 'check_heavy.pl']) chmodSync(join(dir, 'plugins', f), 0o755);
-  return { dir, cli: join(dir, 'dist/cli/worker.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const copy = copyDist('mg-bench-epn-');
+  mkdirSync(join(copy.dir, 'plugins'));
+  cpSync(join(ROOT, 'fixtures/epn/ok.pl'), join(copy.dir, 'plugins/ok.pl'));
+  cpSync(join(ROOT, 'bench/plugins/check_heavy.pl'), join(copy.dir, 'plugins/check_heavy.pl'));
+  for (const f of ['ok.pl', 'check_heavy.pl']) chmodSync(join(copy.dir, 'plugins', f), 0o755);
+  return copy;
 }
 
 const commandLine = (p: PluginName, dir: string): string => PLUGINS[p].line.replace('{DIR}', dir);
@@ -441,25 +351,18 @@ interface RunFigures {
   preBusyPct: number;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
-}
-
 async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusyPct: number): Promise<RunFigures> {
   const deadline = Date.now() + o.limitS * 1000;
   const codec = new PayloadCodec({ encryption: true, key: KEY });
   const line = commandLine(v.plugin, dir);
   const okRe = PLUGINS[v.plugin].ok;
-  const starts = new Float64Array(v.n);
-  const durs = new Float64Array(v.n);
-  const seen = new Uint8Array(v.n);
-  const got = { n: 0, bad: 0, dup: 0, lastAt: 0 };
   const nan = NaN;
   const f: RunFigures = {
     variant: v, warnings: [], rate: nan, wallS: nan, p50: nan, p99: nan, maxDur: nan, inFlight: nan, queueS: nan,
     cpu: { node: nan, farm: nan, farmKids: nan, helper: nan, helperKids: nan, nodeKids: nan, gearmand: nan, bench: nan },
     farmPids: 0, farmRecycled: 0, farmNotes: [], throughputSeen: false, busyPct: nan, othersPct: nan, preBusyPct,
   };
+  const got = new ResultTally(v.n, codec, (r) => okRe.test(r.output), f.warnings);
   let gearmand: Gearmand | undefined;
   let collector: GearmanWorker | undefined;
   let proc: ChildProcess | undefined;
@@ -470,75 +373,40 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
   let outAfter = '';
   let measuring = true;
   try {
-    gearmand = await startGearmand({ threads: 1 });
-    if (gearmand.pid !== undefined) started.pids.add(gearmand.pid);
-    started.ports.add(gearmand.port);
+    gearmand = await started.gearmand(1);
     const gPid = gearmand.pid;
 
     // The N jobs are queued before the worker exists, as a core with a backlog would have them.
-    const q0 = performance.now();
-    const client = new GearmanClient({ servers: [gearmand.address] });
-    try {
-      await client.submitBackground('mgbench_connect', 'x');
-      for (let i = 0; i < v.n; i += SUBMIT_BATCH) {
-        const batch: Promise<unknown>[] = [];
-        for (let k = i; k < Math.min(v.n, i + SUBMIT_BATCH); k++) {
-          const text = buildJobText({ type: 'service', resultQueue: 'check_results', hostName: `bench-host-${k % 100}`, serviceDescription: `svc-${k}`, coreTime: Date.now() / 1000, timeout: 60, commandLine: line });
-          batch.push(client.submitBackground('service', codec.encode(text), { priority: 'normal' }));
-        }
-        await Promise.all(batch);
-      }
-    } finally {
-      await client.close({ timeoutMs: 2000 });
-    }
-    f.queueS = (performance.now() - q0) / 1000;
+    f.queueS = await queueServiceJobs(gearmand.address, codec, v.n, line);
 
-    interface Snap { worker: Cpu; gearmand: Cpu; benchMs: number; machine: { busy: number; total: number }; t: number }
+    interface Snap { worker: Cpu; gearmand: Cpu; benchMs: number; machine: MachineTicks; t: number }
     const snap = (): Snap => {
       const u = process.cpuUsage();
       const zero = { self: 0, children: 0 };
-      return { worker: cpuOf(proc?.pid) ?? zero, gearmand: cpuOf(gPid) ?? zero, benchMs: (u.user + u.system) / 1000, machine: machineTicks(), t: nowS() };
+      return { worker: procCpu(proc?.pid) ?? zero, gearmand: procCpu(gPid) ?? zero, benchMs: (u.user + u.system) / 1000, machine: machineTicks(), t: nowS() };
     };
     let first: Snap | undefined;
     let last: Snap | undefined;
     let roles: ReturnType<ChildTracker['markEnd']> | undefined;
     let allIn!: () => void;
     const allInP = new Promise<void>((r) => (allIn = r));
-    collector = new GearmanWorker({
-      servers: [gearmand.address],
-      functions: ['check_results'],
-      maxJobs: 50,
-      handler: (job) => {
-        const arrived = nowS();
-        const r = parseResultText(codec.decode(job.payload));
-        const k = Number(r.serviceDescription?.slice('svc-'.length));
-        if (!Number.isInteger(k) || k < 0 || k >= v.n) return void got.bad++;
-        if (seen[k] === 1) return void got.dup++;
-        seen[k] = 1;
-        if (r.returnCode !== 0 || !okRe.test(r.output)) {
-          if (got.bad++ < 3) f.warnings.push(`bad result rc=${r.returnCode}: ${r.output.slice(0, 200)}`);
-        }
-        starts[got.n] = r.startTime ?? NaN;
-        durs[got.n] = ((r.finishTime ?? NaN) - (r.startTime ?? NaN)) * 1000;
-        got.n++;
-        if (got.n === 1) {
-          tracker?.markStart();
-          first = snap();
-        }
-        if (got.n === v.n) {
-          measuring = false;
-          got.lastAt = arrived;
-          roles = tracker?.markEnd();
-          last = snap();
-          allIn();
-        }
-      },
+    collector = readResults(gearmand.address, got, (arrived) => {
+      if (got.n === 1) {
+        tracker?.markStart();
+        first = snap();
+      }
+      if (got.n === v.n) {
+        measuring = false;
+        got.lastAt = arrived;
+        roles = tracker?.markEnd();
+        last = snap();
+        allIn();
+      }
     });
-    collector.start();
 
     const args = [`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'identifier=mgbench-epn', 'services=yes', `max-worker=${MAX_WORKER}`, 'debug=0', ...modeArgs(v)];
     const spawnedAt = nowS();
-    const p = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const { proc: p, exited: pExited } = spawnWorker(cli, args);
     proc = p;
     current.proc = p;
     if (p.pid !== undefined) started.pids.add(p.pid);
@@ -546,9 +414,9 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
       if (measuring) out = (out + d.toString()).slice(-262144);
       else outAfter = (outAfter + d.toString()).slice(-65536);
     };
-    p.stdout.on('data', keep);
-    p.stderr.on('data', keep);
-    exited = new Promise<void>((r) => p.once('exit', () => r()));
+    p.stdout?.on('data', keep);
+    p.stderr?.on('data', keep);
+    exited = pExited;
     if (p.pid !== undefined) tracker = new ChildTracker(p.pid);
     current.tracker = tracker;
 
@@ -561,14 +429,11 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
     }
     if (got.bad > 0) f.error = `${got.bad} bad results`;
 
-    let minStart = Infinity;
-    for (const s of starts) minStart = Math.min(minStart, s);
-    const window = got.lastAt - minStart;
+    const { window, sorted, p50, p99 } = got.summary();
     f.rate = v.n / window;
     f.wallS = got.lastAt - spawnedAt;
-    const sorted = durs.slice().sort();
-    f.p50 = percentile(sorted, 0.5);
-    f.p99 = percentile(sorted, 0.99);
+    f.p50 = p50;
+    f.p99 = p99;
     f.maxDur = sorted[sorted.length - 1] as number;
     f.inFlight = sorted.reduce((a, b) => a + b, 0) / 1000 / window;
     if (first !== undefined && last !== undefined && roles !== undefined) {
@@ -585,12 +450,11 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
       };
       f.farmPids = roles.farmPids;
       f.farmRecycled = roles.farmRecycled;
-      const dt = last.machine.total - first.machine.total;
-      f.busyPct = dt === 0 ? NaN : (100 * (last.machine.busy - first.machine.busy)) / dt;
+      f.busyPct = busyBetween(first.machine, last.machine);
       const c = f.cpu;
       // nodeKids holds the recycled farms' whole lives (already in farm/farmKids up to SAMPLE_MS): not added.
       const oursMs = ((c.node + c.farm + c.farmKids + c.helper + c.helperKids + c.gearmand + c.bench) / 1000) * Math.max(1, v.n - 1);
-      f.othersPct = f.busyPct - (100 * oursMs) / ((last.t - first.t) * 1000 * CORES);
+      f.othersPct = othersPct(f.busyPct, oursMs, last.t - first.t);
     }
     return f;
   } catch (err) {
@@ -600,76 +464,23 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
     clearTimeout(limitTimer);
     tracker?.stop();
     f.throughputSeen = throughputRunning() !== '';
-    await stopWorker(proc, exited, tracker?.pids() ?? [], f);
+    await stopWorker(proc, exited, tracker?.pids() ?? [], f.warnings, f.error !== undefined);
     current.proc = undefined;
     current.tracker = undefined;
-    const warnLines = (text: string): string[] => text.split('\n').filter((l) => /"level":(4|5|6)\d/.test(l));
-    const msgOf = (l: string): string => {
-      try {
-        const j = JSON.parse(l) as { msg?: string; err?: { message?: string } };
-        return `${j.msg ?? ''}${j.err?.message ? ` (${j.err.message})` : ''}`;
-      } catch {
-        return l.slice(0, 300);
-      }
-    };
-    const during = warnLines(out);
-    f.farmNotes = during.map(msgOf).filter((m) => /to compile|compiled in each check|compiles in a child/.test(m)).map((m) => m.replace(/^farm:stderr mg-epn-farm\[\d+\]: /, '').replace(dir, '…'));
-    const rest = during.map(msgOf).filter((m) => !/to compile|compiled in each check|compiles in a child/.test(m));
+    const during = warnLogLines(out);
+    f.farmNotes = during.map(logMessage).filter((m) => /to compile|compiled in each check|compiles in a child/.test(m)).map((m) => m.replace(/^farm:stderr mg-epn-farm\[\d+\]: /, '').replace(dir, '…'));
+    const rest = during.map(logMessage).filter((m) => !/to compile|compiled in each check|compiles in a child/.test(m));
     for (const m of rest.slice(0, 3)) f.warnings.push(`worker (during the run): ${m.slice(0, 300)}`);
     if (rest.length > 3) f.warnings.push(`worker (during the run): ... ${rest.length - 3} more warn/error lines`);
-    const after = warnLines(outAfter).map(msgOf);
+    const after = warnLogLines(outAfter).map(logMessage);
     if (after.length > 0) f.warnings.push(`worker (after the Nth result, while stopping): ${after.length} warn/error lines, first: ${after[0]?.slice(0, 200)}`);
     await collector?.close({ timeoutMs: 1000 }).catch(() => undefined);
     await gearmand?.stop().catch(() => undefined);
   }
 }
 
-/** SIGTERM (graceful), SIGKILL after 10 s; then makes sure the farm processes and the helper went with it. */
-async function stopWorker(p: ChildProcess | undefined, exited: Promise<void>, children: number[], f: RunFigures): Promise<void> {
-  if (p?.pid === undefined) return;
-  if (p.exitCode === null && p.signalCode === null) {
-    p.kill('SIGTERM');
-    let t: NodeJS.Timeout | undefined;
-    const killed = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (t = setTimeout(() => r(true), 10_000)))]);
-    clearTimeout(t);
-    if (killed) {
-      f.warnings.push('worker did not stop within 10 s of SIGTERM: SIGKILLed');
-      p.kill('SIGKILL');
-      await exited;
-    }
-  }
-  if (p.exitCode !== 0 && f.error === undefined) f.warnings.push(`worker exit: ${p.exitCode ?? p.signalCode}`);
-  const end = Date.now() + 3000;
-  while (children.some(alive) && Date.now() < end) await sleep(20);
-  for (const pid of children.filter(alive)) {
-    f.warnings.push(`child ${pid} (${cmdline(pid).slice(0, 80)}) outlived the worker: SIGKILLed`);
-    process.kill(pid, 'SIGKILL');
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------- report
 
-function machineLines(): string[] {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown';
-  const mhz = /^cpu MHz\s*:\s*(.*)$/m.exec(cpuinfo)?.[1];
-  const perl = spawnSync('perl', ['-e', 'print $^V'], { encoding: 'utf8' }).stdout.trim();
-  const mp = spawnSync('perl', ['-MMonitoring::Plugin', '-e', 'print $Monitoring::Plugin::VERSION'], { encoding: 'utf8' }).stdout.trim();
-  const gearmand = spawnSync('/usr/sbin/gearmand', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? '?';
-  const git = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'perl'], { encoding: 'utf8' }).stdout.trim() !== '';
-  return [
-    `date:    ${new Date().toISOString()}`,
-    `cpu:     ${model}${mhz ? ` (${Math.round(Number(mhz))} MHz)` : ''}, ${CORES} cores`,
-    `ram:     ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `kernel:  ${os.type()} ${os.release()} ${os.arch()}`,
-    `node:    ${process.version}; perl ${perl}; Monitoring::Plugin ${mp || '?'}; ${gearmand}`,
-    `source:  git ${git}${dirty ? ' + uncommitted changes in src/ or perl/' : ''}`,
-    `load:    ${readFileSync('/proc/loadavg', 'utf8').trim()} (1/5/15 min) at the start`,
-  ];
-}
-
-const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
 
 function targetCell(f: RunFigures, all: RunFigures[]): string {
@@ -689,7 +500,7 @@ function targetCell(f: RunFigures, all: RunFigures[]): string {
 function table(rows: RunFigures[], ranges: Map<RunFigures, string>): string[] {
   const withRange = ranges.size > 0;
   const head = ['plugin', 'mode', 'epn_processes', 'max-worker', 'N', 'checks/s', ...(withRange ? ['range'] : []), 'wall s', 'p50 ms', 'p99 ms', 'mean in flight', 'target'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(plugin|mode|target)$/.test(h) ? ' --- ' : ' ---: ')).join('|')}|`];
+  const lines = tableHead(head, /^(plugin|mode|target)$/);
   for (const f of rows) {
     const v = f.variant;
     lines.push(
@@ -704,7 +515,7 @@ function table(rows: RunFigures[], ranges: Map<RunFigures, string>): string[] {
 
 function cpuTable(rows: RunFigures[]): string[] {
   const head = ['run', 'node µs/chk', 'farm perl µs/chk', 'farm children µs/chk', 'helper µs/chk', 'helper children µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'farm pids (recycled)', 'busy %', 'others %'];
-  const lines = [`| ${head.join(' | ')} |`, `| --- |${head.slice(1).map(() => ' ---: ').join('|')}|`];
+  const lines = tableHead(head, /^(variant|run)$/);
   for (const f of rows) {
     const c = f.cpu;
     const sum = c.node + c.farm + c.farmKids + c.helper + c.helperKids + c.gearmand + c.bench;
@@ -728,19 +539,6 @@ const LEGEND = [
 
 // ---------------------------------------------------------------------------------------------------- main
 
-function leftovers(dir: string): string[] {
-  const ps = spawnSync('ps', ['-eo', 'pid,ppid,stat,args'], { encoding: 'utf8' }).stdout.split('\n').slice(1);
-  return ps
-    .filter((l) => {
-      const [pid, , stat] = l.trim().split(/\s+/);
-      if (l.includes('ps -eo')) return false;
-      if (stat?.startsWith('Z') === false && started.pids.has(Number(pid)) && Number(pid) !== process.pid) return true;
-      if (l.includes(dir)) return true;
-      return [...started.ports].some((port) => l.includes('gearmand') && l.includes(`--port=${port} `));
-    })
-    .map((l) => l.trim());
-}
-
 /**
  * One variant once: waits for bench/throughput and a quiet machine, runs it; a run that other processes disturbed
  * (others % over --max-others, or bench/throughput started meanwhile) is run again and the cleanest one counts.
@@ -763,7 +561,7 @@ async function measureOnce(v: Variant, cli: string, dir: string, o: Options, cou
     );
     for (const n of f.farmNotes.slice(0, 4)) console.log(`      farm: ${n}`);
     for (const w of f.warnings) console.log(`      ! ${w}`);
-    if (best === undefined || (f.error === undefined && (best.error !== undefined || others(f) < others(best)))) best = f;
+    if (isCleaner(f, best, others)) best = f;
     if (f.error !== undefined || others(f) <= o.maxOthersPct) break;
     const why = f.throughputSeen ? 'bench/throughput was running' : `other processes took ${fmt(f.othersPct)} % of the CPU, over ${o.maxOthersPct} %`;
     if (attempt < o.retries) console.log(`      (${why}: running it again)`);
@@ -778,7 +576,8 @@ async function main(): Promise<void> {
   const list = variants(o);
   console.log('# mg-workhorse EPN bench\n');
   const waitNote = o.wait ? await waitForThroughputBench(15 * 60) : 'not waiting for bench/throughput (--no-wait)';
-  for (const l of machineLines()) console.log(l);
+  const mp = spawnSync('perl', ['-MMonitoring::Plugin', '-e', 'print $Monitoring::Plugin::VERSION'], { encoding: 'utf8' }).stdout.trim();
+  for (const l of machineLines([`Monitoring::Plugin ${mp || '?'}`])) console.log(l);
   console.log(`build:   ${ensureBuilt(o.build)}`);
   console.log(`others:  ${waitNote}`);
   const snap = snapshot();
@@ -799,8 +598,7 @@ async function main(): Promise<void> {
     for (const v of list) {
       const reps: RunFigures[] = [];
       for (let r = 0; r < o.repeat; r++) reps.push(await measure(v));
-      const ok = reps.filter((x) => x.error === undefined).sort((a, b) => a.rate - b.rate);
-      const median = ok[Math.floor((ok.length - 1) / 2)] ?? (reps[0] as RunFigures);
+      const { median, ok } = medianRun(reps);
       rows.push(median);
       if (o.repeat > 1) ranges.set(median, ok.length > 0 ? `${fmt(ok[0]?.rate ?? NaN)}–${fmt(ok[ok.length - 1]?.rate ?? NaN)} (${ok.length} runs)` : '-');
     }
@@ -822,7 +620,7 @@ async function main(): Promise<void> {
   } finally {
     snap.remove();
     await sleep(300);
-    const left = leftovers(snap.dir);
+    const left = started.leftovers([snap.dir]);
     console.log(left.length === 0 ? 'leftover processes: none' : `leftover processes:\n${left.join('\n')}`);
     if (left.length > 0) process.exitCode = 1;
   }

@@ -1,23 +1,21 @@
 // Fork throughput of the two spawners: N runs of the real check_dummy at several concurrencies, against a bare
 // fork/exec loop (one serial Perl loop per core) as the machine's ceiling, with the CPU each part used.
 // Run: npx tsx bench/spawn.ts [N]   (a script, not a test; figures depend on the machine)
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { HelperSpawner } from '../src/exec/helper-spawner.js';
 import { NodeSpawner } from '../src/exec/node-spawner.js';
 import type { PluginCommand, Spawner } from '../src/exec/spawner.js';
+import { percentile } from './lib/machine.js';
+import { CORES, NO_CPU, procCpu, type ProcCpu } from './lib/proc.js';
+import { bareForkLoops } from './lib/run.js';
 
 const N = Number(process.argv[2] ?? 3000);
 const CONCURRENCY = [1, 10, 50];
-const CORES = availableParallelism();
 /** The figure the helper spawner was built for, at concurrency 10 (measured on 2 cores). */
 const TARGET_PER_S = 1100;
 const PLUGIN = '/usr/lib/nagios/plugins/check_dummy';
 const ARGV = [PLUGIN, '0', 'ok'];
 const COMMAND: PluginCommand = { mode: 'exec', argv: ARGV };
-const CLK_TCK = 100; // Linux' USER_HZ on every mainstream architecture
 
 interface Figures {
   perSecond: number;
@@ -29,18 +27,8 @@ interface Figures {
   pluginUs: number;
 }
 
-/** utime+stime and cutime+cstime of a process, ms. */
-function cpuOf(pid: number | undefined): { self: number; children: number } {
-  if (pid === undefined) return { self: 0, children: 0 };
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    const ms = (i: number): number => ((f[i - 3] ?? 0) * 1000) / CLK_TCK; // f[0] is field 3 (state)
-    return { self: ms(14) + ms(15), children: ms(16) + ms(17) };
-  } catch {
-    return { self: 0, children: 0 };
-  }
-}
+/** utime+stime and cutime+cstime of a process, ms (zeros when it is gone). */
+const cpuOf = (pid: number | undefined): ProcCpu => procCpu(pid) ?? NO_CPU;
 
 async function measure(spawner: Spawner, concurrency: number, n: number): Promise<Figures> {
   const helperPid = (): number | undefined => (spawner instanceof HelperSpawner ? spawner.helperPid : undefined);
@@ -63,12 +51,11 @@ async function measure(spawner: Spawner, concurrency: number, n: number): Promis
   const node1 = cpuOf(process.pid);
   const helper1 = cpuOf(helperPid());
   latencies.sort((a, b) => a - b);
-  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
   const us = (ms: number): number => (ms * 1000) / n;
   return {
     perSecond: n / seconds,
-    p50: at(0.5),
-    p99: at(0.99),
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
     nodeUs: us(node1.self - node0.self),
     helperUs: us(helper1.self - helper0.self),
     pluginUs: us(node1.children - node0.children + helper1.children - helper0.children),
@@ -78,21 +65,8 @@ async function measure(spawner: Spawner, concurrency: number, n: number): Promis
 /** The ceiling: one Perl loop per core, each forking, exec'ing and reaping the plugin serially. */
 async function bare(n: number): Promise<Figures> {
   const perCore = Math.ceil(n / CORES);
-  const loop = 'open STDOUT, ">", "/dev/null"; my $n = shift; for (1 .. $n) { my $p = fork; die "fork: $!" unless defined $p; if (!$p) { exec @ARGV; exit 127 } waitpid $p, 0 }';
   const self0 = cpuOf(process.pid);
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from(
-      { length: CORES },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const p = spawn('perl', ['-e', loop, String(perCore), ...ARGV], { stdio: 'ignore' });
-          p.once('error', reject);
-          p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the bare loop exited with ${code}`))));
-        }),
-    ),
-  );
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = await bareForkLoops(perCore, ARGV);
   const self1 = cpuOf(process.pid);
   // The Perl loops are our children: their CPU (and their plugins') lands in our cutime once they are reaped.
   const total = CORES * perCore;

@@ -25,22 +25,21 @@
 //
 // The worker runs from a private copy of dist/ (taken after the build), so a concurrent rebuild of dist/ by
 // someone else cannot change the code under measurement half-way.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { getStatus } from '../src/gearman/admin.js';
-import { GearmanClient } from '../src/gearman/client.js';
-import { GearmanWorker } from '../src/gearman/worker.js';
+import type { GearmanWorker } from '../src/gearman/worker.js';
 import { PayloadCodec } from '../src/job/crypto.js';
-import { buildJobText, type JobTextInput } from '../src/job/job-text.js';
-import { parseResultText } from '../src/job/result-text.js';
-import { startGearmand, type Gearmand } from '../test/helpers/gearmand.js';
+import type { Gearmand } from '../test/helpers/gearmand.js';
+import { parseBenchArgs } from './lib/args.js';
+import { copyDist, ensureBuilt, type BuildMode } from './lib/build.js';
+import { isCleaner, medianRun, tableHead } from './lib/report.js';
+import { fmt, machineLines, nowS, QUIET_BUSY_PCT, sleep, waitQuiet } from './lib/machine.js';
+import { busyBetween, childrenByParent, cmdline, CORES, machineTicks, memKiB, NO_CPU, procCpu, type MachineTicks, type ProcCpu } from './lib/proc.js';
+import { bareForkLoops, logMessage, othersPct, queueServiceJobs, readResults, ResultTally, spawnWorker, Started, stopWorker, warnLogLines } from './lib/run.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KEY = 'mg-workhorse-bench-shared-secret-key';
 const CHECK_DUMMY = '/usr/lib/nagios/plugins/check_dummy';
 /** A word no other test uses, so `ps` can tell our plugins from anyone else's. */
@@ -56,8 +55,6 @@ type SpawnerName = 'helper' | 'spawn';
 const TARGET_PER_S = 1100;
 /** What the C worker (~1,050/s) and a bare fork/exec loop (~1,100-1,160/s) do on this machine. */
 const C_WORKER_PER_S = 1050;
-const QUIET_BUSY_PCT = 30;
-const SUBMIT_BATCH = 500;
 const STATUS_POLL_MS = 25;
 
 // ---------------------------------------------------------------------------------------------------- options
@@ -71,7 +68,7 @@ interface Options {
   limitS: number;
   quietWaitS: number;
   gearmandThreads: number;
-  build: 'auto' | 'yes' | 'no';
+  build: BuildMode;
   calibrate: boolean;
   profileDir: string | undefined;
   reader: 'live' | 'after';
@@ -83,8 +80,7 @@ function parseOptions(argv: string[]): Options {
   const o: Options = { quick: false, grid: 'full', repeat: 1, n: undefined, only: undefined, limitS: 120, quietWaitS: 20, gearmandThreads: 1, build: 'auto', calibrate: true, profileDir: undefined, reader: 'live', maxOthersPct: 15, retries: 2 };
   let gridGiven = false;
   let limitGiven = false;
-  for (const arg of argv) {
-    const [k, v] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
+  o.build = parseBenchArgs(argv, 'bench/throughput.ts', (k, v) => {
     const num = (): number => {
       const x = Number(v);
       if (!Number.isFinite(x) || x < 0) throw new Error(`${k} expects a number, got "${v}"`);
@@ -98,15 +94,14 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--limit') [o.limitS, limitGiven] = [num(), true];
     else if (k === '--quiet-wait') o.quietWaitS = num();
     else if (k === '--gearmand-threads') o.gearmandThreads = Math.max(1, Math.floor(num()));
-    else if (k === '--build') o.build = 'yes';
-    else if (k === '--no-build') o.build = 'no';
     else if (k === '--no-calibrate') o.calibrate = false;
     else if (k === '--max-others') o.maxOthersPct = num();
     else if (k === '--retries') o.retries = Math.floor(num());
     else if (k === '--reader' && (v === 'live' || v === 'after')) o.reader = v;
     else if (k === '--profile' && v !== '') o.profileDir = v;
-    else throw new Error(`unknown argument "${arg}" (see the head of bench/throughput.ts)`);
-  }
+    else return false;
+    return true;
+  });
   if (o.quick && !gridGiven) o.grid = 'reduced';
   if (o.quick && !limitGiven) o.limitS = 60;
   return o;
@@ -143,41 +138,6 @@ function variants(o: Options): Variant[] {
 
 // ---------------------------------------------------------------------------------------------------- /proc
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-const CORES = os.availableParallelism();
-
-interface ProcCpu {
-  /** utime + stime of the process (all threads), ms. */
-  self: number;
-  /** stime alone (time in the kernel: syscalls, page faults, fork), ms. */
-  sys: number;
-  /** cutime + cstime: its reaped children, ms. */
-  children: number;
-}
-
-function procFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ...stat.slice(stat.lastIndexOf(')') + 2).split(' ')];
-  } catch {
-    return undefined;
-  }
-}
-
-function procCpu(pid: number | undefined): ProcCpu {
-  const f = pid === undefined ? undefined : procFields(pid);
-  if (f === undefined) return { self: 0, sys: 0, children: 0 };
-  // [comm, state(3), ppid(4), ... utime(14), stime(15), cutime(16), cstime(17)]
-  const t = (i: number): number => (Number(f[i - 2]) * 1000) / CLK_TCK;
-  return { self: t(14) + t(15), sys: t(15), children: t(16) + t(17) };
-}
-
-/** True while pid is a live, non-zombie process. */
-function alive(pid: number): boolean {
-  const f = procFields(pid);
-  return f !== undefined && f[1] !== 'Z' && f[1] !== 'X';
-}
-
 /** What a process in the worker's tree is, from its command line. */
 type Role = 'worker' | 'helper' | 'epn' | 'plugin';
 
@@ -191,50 +151,21 @@ interface TreeProc {
 function workerTree(workerPid: number | undefined): Map<number, TreeProc> {
   const tree = new Map<number, TreeProc>();
   if (workerPid === undefined) return tree;
-  const kids = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const f = procFields(Number(name));
-    if (f === undefined || f[1] === 'Z') continue;
-    const ppid = Number(f[2]);
-    kids.set(ppid, [...(kids.get(ppid) ?? []), Number(name)]);
-  }
+  const kids = childrenByParent();
   const todo = [workerPid];
   for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
-    let cmd = '';
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
-    } catch {
-      continue; // gone
-    }
+    const cpu = procCpu(pid);
+    if (cpu === undefined) continue; // gone
+    const cmd = cmdline(pid);
     const role: Role = pid === workerPid ? 'worker' : cmd.includes('mg-spawner') ? 'helper' : /epn/i.test(cmd) ? 'epn' : 'plugin';
-    tree.set(pid, { role, cpu: procCpu(pid), rssKiB: memKiB(pid, 'VmRSS') });
+    tree.set(pid, { role, cpu, rssKiB: memKiB(pid, 'VmRSS') });
     todo.push(...(kids.get(pid) ?? []));
   }
   return tree;
 }
 
-/** VmRSS / VmHWM of a process in KiB, 0 when it is gone. */
-function memKiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
-  if (pid === undefined) return 0;
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return m === null ? 0 : Number(m[1]);
-  } catch {
-    return 0;
-  }
-}
-
-/** Machine-wide jiffies from /proc/stat: busy and total over all CPUs. */
-function machineTicks(): { busy: number; total: number } {
-  const first = readFileSync('/proc/stat', 'latin1').split('\n')[0] ?? '';
-  const v = first.trim().split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
-  const total = v.reduce((a, b) => a + b, 0);
-  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
-}
-
 /** Everything this script started (pids, gearmand ports), for the leftover check at the end. */
-const started = { pids: new Set<number>(), ports: new Set<number>() };
+const started = new Started();
 /** Workers (and their helpers) running now: killed if this script is interrupted (gearmand has its own hook). */
 const running = new Set<number>();
 
@@ -255,84 +186,25 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// One loop per core, each forking and exec'ing the plugin serially: what this machine can fork right now.
-const BARE_LOOP = 'open STDOUT, ">", "/dev/null"; my $n = shift; for (1 .. $n) { my $p = fork; die "fork: $!" unless defined $p; if (!$p) { exec @ARGV; exit 127 } waitpid $p, 0 }';
-
 /** Runs the bare fork/exec loop (perCore runs in each of CORES Perl processes); returns runs/s. */
 async function bareForkRate(perCore: number): Promise<number> {
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from(
-      { length: CORES },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const p = spawn('perl', ['-e', BARE_LOOP, String(perCore), CHECK_DUMMY, '0', MARK], { stdio: 'ignore' });
-          if (p.pid !== undefined) started.pids.add(p.pid);
-          p.once('error', reject);
-          p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the bare fork/exec loop exited with ${code}`))));
-        }),
-    ),
-  );
-  return (CORES * perCore) / ((performance.now() - t0) / 1000);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const nowS = (): number => (performance.timeOrigin + performance.now()) / 1000;
-
-/** Machine CPU busy % (all cores) over `ms`. */
-async function busyPct(ms: number): Promise<number> {
-  const a = machineTicks();
-  await sleep(ms);
-  const b = machineTicks();
-  return b.total === a.total ? 0 : (100 * (b.busy - a.busy)) / (b.total - a.total);
-}
-
-/** Waits up to `maxS` for a 1 s sample under QUIET_BUSY_PCT; returns the last sample. */
-async function waitQuiet(maxS: number): Promise<number> {
-  const end = Date.now() + maxS * 1000;
-  let pct = await busyPct(1000);
-  while (pct >= QUIET_BUSY_PCT && Date.now() < end) pct = await busyPct(1000);
-  return pct;
+  const seconds = await bareForkLoops(perCore, [CHECK_DUMMY, '0', MARK], (pid) => started.pids.add(pid));
+  return (CORES * perCore) / seconds;
 }
 
 // ---------------------------------------------------------------------------------------------------- build
 
-function newestMtime(dir: string, ext: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name.endsWith(ext)) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt(mode: Options['build']): void {
-  const cli = join(ROOT, 'dist/cli/worker.js');
-  const stale = !existsSync(cli) || newestMtime(join(ROOT, 'src'), '.ts') > statSync(cli).mtimeMs;
-  if (mode === 'no' || (mode === 'auto' && !stale)) {
-    if (!existsSync(cli)) throw new Error('dist/cli/worker.js is missing: run `npm run build` (or drop --no-build)');
-    console.log(`build: ${stale ? 'dist/ is OLDER than src/ but --no-build was given' : 'dist/ is up to date'}`);
-    return;
-  }
-  console.log(`build: ${mode === 'yes' ? 'forced' : 'dist/ is older than src/'}, running npm run build`);
-  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
-}
-
 /** A private copy of dist/ (+ perl/, package.json, a node_modules link) that nobody else rebuilds under us. */
 function snapshotDist(): { dir: string; cli: string; fingerprint: string; remove: () => void } {
-  const dir = mkdtempSync(join(os.tmpdir(), 'mg-bench-dist-'));
-  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'perl'), join(dir, 'perl'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const copy = copyDist('mg-bench-dist-');
   const hash = createHash('sha256');
-  const files = readdirSync(join(dir, 'dist'), { recursive: true, withFileTypes: true })
+  const files = readdirSync(join(copy.dir, 'dist'), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith('.js'))
     .map((e) => join(e.parentPath, e.name))
     .sort();
-  for (const f of files) hash.update(f.slice(dir.length)).update(readFileSync(f));
+  for (const f of files) hash.update(f.slice(copy.dir.length)).update(readFileSync(f));
   const fingerprint = `${files.length} files, sha256 ${hash.digest('hex').slice(0, 12)}`;
-  return { dir, cli: join(dir, 'dist/cli/worker.js'), fingerprint, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { ...copy, fingerprint };
 }
 
 /** Proves that internal_check_dummy=no really forks check_dummy (and that the shell line goes to /bin/sh). */
@@ -363,7 +235,7 @@ interface Snapshot {
   tree: Map<number, TreeProc>;
   gearmand: ProcCpu;
   benchMs: number;
-  machine: { busy: number; total: number };
+  machine: MachineTicks;
 }
 
 interface RunFigures {
@@ -402,7 +274,7 @@ function snapshot(workerPid: number | undefined, gearmandPid: number | undefined
   return {
     t: nowS(),
     tree: workerTree(workerPid),
-    gearmand: procCpu(gearmandPid),
+    gearmand: procCpu(gearmandPid) ?? NO_CPU,
     benchMs: (u.user + u.system) / 1000,
     machine: machineTicks(),
   };
@@ -420,25 +292,14 @@ function treeDelta(a: Snapshot, b: Snapshot): Record<Role, { self: number; sys: 
   return out;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  return sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
-}
-
-function serviceJob(k: number, commandLine: string): JobTextInput {
-  return { type: 'service', resultQueue: 'check_results', hostName: `bench-host-${k % 100}`, serviceDescription: `svc-${k}`, coreTime: Date.now() / 1000, timeout: 60, commandLine };
-}
-
 async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, bareRate: number): Promise<RunFigures> {
   const deadline = Date.now() + o.limitS * 1000;
   const codec = new PayloadCodec({ encryption: true, key: KEY });
-  const starts = new Float64Array(v.n);
-  const durs = new Float64Array(v.n);
-  const seen = new Uint8Array(v.n);
-  const got = { n: 0, bad: 0, dup: 0, lastAt: 0 };
   const figures: RunFigures = {
     variant: v, results: 0, bad: 0, dup: 0, queueS: 0, rate: NaN, rateInclStart: NaN, p50: NaN, p99: NaN, meanDur: NaN, slotOverheadMs: NaN,
     workerHwmKiB: 0, cpu: { worker: NaN, helper: NaN, epn: NaN, plugins: NaN, gearmand: NaN, bench: NaN }, treeRssKiB: 0, sysPct: { worker: NaN, helper: NaN }, busyPct: NaN, othersPct: NaN, preBusyPct, bareRate, warnings: [],
   };
+  const got = new ResultTally(v.n, codec, (r) => r.output.trim() === `OK: ${MARK}`, figures.warnings);
   let gearmand: Gearmand | undefined;
   let collector: GearmanWorker | undefined;
   let worker: ChildProcess | undefined;
@@ -449,28 +310,12 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
   let timer: NodeJS.Timeout | undefined;
   let workerOut = '';
   try {
-    gearmand = await startGearmand({ threads: o.gearmandThreads });
-    if (gearmand.pid !== undefined) started.pids.add(gearmand.pid);
-    started.ports.add(gearmand.port);
+    gearmand = await started.gearmand(o.gearmandThreads);
     const gPid = gearmand.pid;
     const address = gearmand.address;
 
     // Queue the N jobs before the worker exists, as a core with a backlog would have them.
-    const q0 = performance.now();
-    const client = new GearmanClient({ servers: [gearmand.address] });
-    try {
-      await client.submitBackground('mgbench_connect', 'x'); // connected before the batches (no pile of connect waiters)
-      for (let i = 0; i < v.n; i += SUBMIT_BATCH) {
-        const batch: Promise<unknown>[] = [];
-        for (let k = i; k < Math.min(v.n, i + SUBMIT_BATCH); k++) {
-          batch.push(client.submitBackground('service', codec.encode(buildJobText(serviceJob(k, PLUGINS[v.plugin]))), { priority: 'normal' }));
-        }
-        await Promise.all(batch);
-      }
-    } finally {
-      await client.close({ timeoutMs: 2000 });
-    }
-    figures.queueS = (performance.now() - q0) / 1000;
+    figures.queueS = await queueServiceJobs(address, codec, v.n, PLUGINS[v.plugin]);
 
     const snaps: { first?: Snapshot; last?: Snapshot } = {};
     const noteCompanions = (snap: Snapshot): void => {
@@ -499,32 +344,12 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
     };
     let allRead!: () => void;
     const readAll = new Promise<void>((resolve) => (allRead = resolve));
-    const startCollector = (): GearmanWorker => {
-      const c = new GearmanWorker({
-        servers: [address],
-        functions: ['check_results'],
-        maxJobs: 50,
-        handler: (job) => {
-          const arrived = nowS();
-          const r = parseResultText(codec.decode(job.payload));
-          const k = Number(r.serviceDescription?.slice('svc-'.length));
-          if (!Number.isInteger(k) || k < 0 || k >= v.n) return void got.bad++;
-          if (seen[k] === 1) return void got.dup++;
-          seen[k] = 1;
-          if (r.returnCode !== 0 || r.output.trim() !== `OK: ${MARK}`) {
-            if (got.bad++ < 3) figures.warnings.push(`bad result rc=${r.returnCode}: ${r.output.slice(0, 200)}`);
-          }
-          starts[got.n] = r.startTime ?? NaN;
-          durs[got.n] = ((r.finishTime ?? NaN) - (r.startTime ?? NaN)) * 1000;
-          got.n++;
-          if (o.reader === 'live' && got.n === 1) markFirst();
-          if (o.reader === 'live' && got.n === v.n) markLast(arrived);
-          if (got.n === v.n) allRead();
-        },
+    const startCollector = (): GearmanWorker =>
+      readResults(address, got, (arrived) => {
+        if (o.reader === 'live' && got.n === 1) markFirst();
+        if (o.reader === 'live' && got.n === v.n) markLast(arrived);
+        if (got.n === v.n) allRead();
       });
-      c.start();
-      return c;
-    };
     // live: results are read (and decoded) while the worker runs, as the NEB would; after: the clock stops when
     // gearmand's `status` shows N results queued in check_results, and they are read after that.
     if (o.reader === 'live') collector = startCollector();
@@ -548,8 +373,9 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
     ];
     const spawnedAt = nowS();
     const prof = o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
-    const proc = spawn(process.execPath, [...prof, cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const { proc, exited } = spawnWorker(cli, args, prof);
     worker = proc;
+    workerExit = exited;
     if (proc.pid !== undefined) {
       started.pids.add(proc.pid);
       running.add(proc.pid);
@@ -557,9 +383,8 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
     const keep = (d: Buffer): void => {
       workerOut = (workerOut + d.toString()).slice(-65536);
     };
-    proc.stdout.on('data', keep);
-    proc.stderr.on('data', keep);
-    workerExit = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
     let rssPeak = 0;
     rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, memKiB(proc.pid, 'VmRSS'))), 100);
     const polled = poll();
@@ -583,14 +408,11 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
     }
     if (figures.workerHwmKiB === 0) figures.workerHwmKiB = rssPeak; // VmHWM unreadable: the 100 ms samples
 
-    let minStart = Infinity;
-    for (const s of starts) minStart = Math.min(minStart, s);
-    const window = got.lastAt - minStart;
+    const { window, sorted, p50, p99 } = got.summary();
     figures.rate = v.n / window;
     figures.rateInclStart = v.n / (got.lastAt - spawnedAt);
-    const sorted = durs.slice().sort();
-    figures.p50 = percentile(sorted, 0.5);
-    figures.p99 = percentile(sorted, 0.99);
+    figures.p50 = p50;
+    figures.p99 = p99;
     figures.meanDur = sorted.reduce((a, b) => a + b, 0) / sorted.length;
     figures.slotOverheadMs = (v.conc * window * 1000) / v.n - figures.meanDur;
     if (snaps.first !== undefined && snaps.last !== undefined) {
@@ -608,10 +430,9 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
       };
       const share = (x: { self: number; sys: number }): number => (x.self === 0 ? NaN : (100 * x.sys) / x.self);
       figures.sysPct = { worker: share(d.worker), helper: share(d.helper) };
-      const dt = b.machine.total - a.machine.total;
-      figures.busyPct = dt === 0 ? NaN : (100 * (b.machine.busy - a.machine.busy)) / dt;
+      figures.busyPct = busyBetween(a.machine, b.machine);
       const oursMs = Object.values(figures.cpu).reduce((x, y) => x + y, 0) * Math.max(1, v.n - 1);
-      figures.othersPct = figures.busyPct - (100 * oursMs) / ((b.t - a.t) * 1000 * CORES);
+      figures.othersPct = othersPct(figures.busyPct, oursMs, b.t - a.t);
     }
     return figures;
   } catch (err) {
@@ -620,8 +441,9 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
   } finally {
     clearTimeout(timer);
     clearInterval(rssTimer);
-    await stopWorker(worker, workerExit, companions, figures);
-    const warnLines = workerOut.split('\n').filter((l) => /"level":(4|5|6)\d/.test(l));
+    await stopWorker(worker, workerExit, [...companions], figures.warnings, figures.error !== undefined);
+    for (const pid of [worker?.pid, ...companions]) if (pid !== undefined) running.delete(pid);
+    const warnLines = warnLogLines(workerOut);
     for (const l of warnLines.slice(0, 3)) figures.warnings.push(`worker: ${describeLogLine(l)}`);
     if (warnLines.length > 3) figures.warnings.push(`worker: ... ${warnLines.length - 3} more warn/error lines`);
     if (figures.error !== undefined && warnLines.length === 0 && workerOut.trim() !== '') figures.warnings.push(`worker output tail: ${workerOut.slice(-600)}`);
@@ -631,63 +453,11 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
 }
 
 function describeLogLine(line: string): string {
-  try {
-    const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-    return `level ${j.level}: ${j.msg}${j.err?.message ? ` (${j.err.message})` : ''}`;
-  } catch {
-    return line.slice(0, 300);
-  }
-}
-
-/** SIGTERM (graceful), SIGKILL after 10 s; then makes sure its spawn helper went with it. */
-async function stopWorker(proc: ChildProcess | undefined, exit: Promise<void>, companions: ReadonlySet<number>, figures: RunFigures): Promise<void> {
-  if (proc?.pid === undefined) return;
-  if (proc.exitCode === null && proc.signalCode === null) {
-    proc.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const killed = await Promise.race([exit.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), 10_000)))]);
-    clearTimeout(timer);
-    if (killed) {
-      figures.warnings.push('worker did not stop within 10 s of SIGTERM: SIGKILLed');
-      proc.kill('SIGKILL');
-      await exit;
-    }
-  }
-  running.delete(proc.pid);
-  if (proc.exitCode !== 0 && figures.error === undefined) figures.warnings.push(`worker exit: ${proc.exitCode ?? proc.signalCode}`);
-  const end = Date.now() + 3000;
-  for (const pid of companions) {
-    while (alive(pid) && Date.now() < end) await sleep(20);
-    if (alive(pid)) {
-      figures.warnings.push(`worker child ${pid} (${procFields(pid)?.[0] ?? '?'}) outlived the worker: SIGKILLed`);
-      process.kill(pid, 'SIGKILL');
-    }
-    running.delete(pid);
-  }
+  const level = /"level":(\d+)/.exec(line)?.[1];
+  return level === undefined ? logMessage(line) : `level ${level}: ${logMessage(line)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------- report
-
-function machineLines(): string[] {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown';
-  const mhz = /^cpu MHz\s*:\s*(.*)$/m.exec(cpuinfo)?.[1];
-  const gearmandVersion = spawnSync('/usr/sbin/gearmand', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] ?? '?';
-  const perl = spawnSync('perl', ['-e', 'print $^V'], { encoding: 'utf8' }).stdout.trim();
-  const git = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'perl'], { encoding: 'utf8' }).stdout.trim() !== '';
-  return [
-    `date:    ${new Date().toISOString()}`,
-    `cpu:     ${model}${mhz ? ` (${Math.round(Number(mhz))} MHz)` : ''}, ${CORES} cores (${(cpuinfo.match(/^processor\s*:/gm) ?? []).length} in /proc/cpuinfo)`,
-    `ram:     ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `kernel:  ${os.type()} ${os.release()} ${os.arch()}`,
-    `node:    ${process.version}; perl ${perl}; ${gearmandVersion}`,
-    `source:  git ${git}${dirty ? ' + uncommitted changes in src/ or perl/' : ''}`,
-    `load:    ${readFileSync('/proc/loadavg', 'utf8').trim()} (1/5/15 min) at the start`,
-  ];
-}
-
-const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 
 function targetCell(f: RunFigures): string {
   const v = f.variant;
@@ -704,7 +474,7 @@ interface Row {
 
 function table(rows: Row[], repeat: number): string[] {
   const head = ['plugin', 'max-worker', 'spawner', 'pool', 'N', 'checks/s', ...(repeat > 1 ? ['range'] : []), 'bare fork/exec /s', '% of bare', 'incl. start /s', 'p50 ms', 'p99 ms', 'slot ovh ms', 'worker RSS MiB', 'all RSS MiB', 'target'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(plugin|spawner|target|range)$/.test(h) ? ' --- ' : ' ---: ')).join('|')}|`];
+  const lines = tableHead(head, /^(plugin|spawner|target|range)$/);
   for (const { median: f, all } of rows) {
     const v = f.variant;
     const rates = all.map((x) => x.rate).filter(Number.isFinite);
@@ -722,7 +492,7 @@ function table(rows: Row[], repeat: number): string[] {
 
 function cpuTable(rows: Row[]): string[] {
   const head = ['variant', 'worker µs/chk', '(sys %)', 'helper µs/chk', '(sys %)', 'EPN farm µs/chk', 'plugins µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'machine busy %', 'others %', 'busy before %', 'queue s', 'bad/dup'];
-  const lines = [`| ${head.join(' | ')} |`, `| --- |${head.slice(1).map(() => ' ---: ').join('|')}|`];
+  const lines = tableHead(head, /^(variant|run)$/);
   for (const { median: f } of rows) {
     const c = f.cpu;
     const us = (ms: number): string => fmt(ms * 1000);
@@ -752,23 +522,12 @@ const LEGEND = [
 
 // ---------------------------------------------------------------------------------------------------- main
 
-function leftovers(snapshotDir: string): string[] {
-  const ps = spawnSync('ps', ['-eo', 'pid,ppid,stat,args'], { encoding: 'utf8' }).stdout.split('\n').slice(1);
-  const ours = ps.filter((l) => {
-    const [pid, , stat] = l.trim().split(/\s+/);
-    if (stat?.startsWith('Z') === false && started.pids.has(Number(pid))) return true;
-    if (l.includes(snapshotDir) || l.includes(`${MARK}`)) return !l.includes('ps -eo');
-    return [...started.ports].some((p) => l.includes('gearmand') && l.includes(`--port=${p} `));
-  });
-  return ours.map((l) => l.trim());
-}
-
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const list = variants(o);
   console.log('# mg-workhorse throughput bench\n');
   for (const l of machineLines()) console.log(l);
-  ensureBuilt(o.build);
+  console.log(`build:   ${ensureBuilt(o.build)}`);
   const snap = snapshotDist();
   console.log(`dist:    ${snap.fingerprint} (run from a private copy in ${snap.dir})`);
   try {
@@ -806,15 +565,14 @@ async function main(): Promise<void> {
           );
           for (const w of f.warnings) console.log(`      ! ${w}`);
           const others = (x: RunFigures): number => (Number.isFinite(x.othersPct) ? x.othersPct : Infinity);
-          if (best === undefined || (f.error === undefined && (best.error !== undefined || others(f) < others(best)))) best = f;
+          if (isCleaner(f, best, others)) best = f;
           if (f.error !== undefined || others(f) <= o.maxOthersPct) break;
           if (attempt < o.retries) console.log(`      (other processes took ${fmt(f.othersPct)} % of the CPU, over ${o.maxOthersPct} %: running it again)`);
           else noisy++;
         }
         all.push(best as RunFigures);
       }
-      const ok = all.filter((f) => f.error === undefined).sort((a, b) => a.rate - b.rate);
-      rows.push({ median: ok[Math.floor((ok.length - 1) / 2)] ?? (all[0] as RunFigures), all });
+      rows.push({ median: medianRun(all).median, all });
     }
     console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s${noisy > 0 ? `; ${noisy} run(s) still over ${o.maxOthersPct} % other load after ${o.retries} retries (see "others %")` : ''}\n`);
     console.log(table(rows, o.repeat).join('\n'));
@@ -826,7 +584,7 @@ async function main(): Promise<void> {
   } finally {
     snap.remove();
     await sleep(300);
-    const left = leftovers(snap.dir);
+    const left = started.leftovers([snap.dir, MARK]);
     console.log(left.length === 0 ? 'leftover processes: none' : `leftover processes:\n${left.join('\n')}`);
     if (left.length > 0) process.exitCode = 1;
   }

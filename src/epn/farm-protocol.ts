@@ -8,6 +8,9 @@
 // across ids; it exits when its stdin closes (the worker died or closed it) or on `shutdown`, killing the process
 // groups of its checks.
 
+import { encodeJsonLine, parseJsonLine } from '../exec/json-line.js';
+import type { CapturedRunFields } from '../exec/spawner-protocol.js';
+
 export const FARM_PROTOCOL_VERSION = 1;
 
 // --- Node → farm -------------------------------------------------------------------------------------
@@ -90,22 +93,16 @@ export interface EpnProblem {
   readonly exitedWhileCompiling?: boolean;
 }
 
-/** The end of one check. `exitCode` is the plugin's `exit` value (trapped, even inside eval), as the C EPN. */
-export interface ResultMessage {
+/**
+ * The end of one check. `exitCode` is the plugin's `exit` value (trapped, even inside eval), as the C EPN. stdout
+ * holds what the plugin wrote on fd 1 (print, printf, syswrite, system() children, ...).
+ */
+export interface ResultMessage extends CapturedRunFields {
   readonly type: 'result';
   readonly id: number;
   /** The exit code, or null when the child died by a signal (then `signal` is set). */
   readonly exitCode: number | null;
   readonly signal: string | null;
-  /** base64 of the bytes the plugin wrote on fd 1 (print, printf, syswrite, system() children, ...). */
-  readonly stdout: string;
-  /** base64 of fd 2. */
-  readonly stderr: string;
-  readonly stdoutTruncated: boolean;
-  readonly stderrTruncated: boolean;
-  /** Wall clock of the fork, epoch ms. */
-  readonly startedAt: number;
-  readonly durationMs: number;
   /** Whether this run compiled the plugin (false: the cached sub was used), and how long that took. */
   readonly compiled: boolean;
   readonly compileMs: number;
@@ -138,21 +135,13 @@ const MESSAGE_TYPES = new Set(['ready', 'started', 'result', 'compiled', 'error'
 /** Parses one line from the farm; null when it is not a protocol message (the caller logs it, MG_ERR_FARM_PROTOCOL). */
 export function parseFarmLine(line: string): FarmMessage | null {
   if (!line.startsWith('{')) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const type = (value as { type?: unknown }).type;
-  if (typeof type !== 'string' || !MESSAGE_TYPES.has(type)) return null;
-  const id = (value as { id?: unknown }).id;
-  if (type !== 'ready' && type !== 'error' && typeof id !== 'number') return null;
-  return value as FarmMessage;
+  const parsed = parseJsonLine(line);
+  if (parsed === null || !MESSAGE_TYPES.has(parsed.type)) return null;
+  if (parsed.type !== 'ready' && parsed.type !== 'error' && typeof parsed.value['id'] !== 'number') return null;
+  return parsed.value as unknown as FarmMessage;
 }
 
 /** One request as a protocol line. */
 export function encodeFarmRequest(request: FarmRequest): string {
-  return `${JSON.stringify(request)}\n`;
+  return encodeJsonLine(request);
 }

@@ -13,6 +13,7 @@ import { DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_PIPE_DRAIN_MS, killGroup, killSes
 import { DEFAULT_MAX_OUTPUT_BYTES, withMarker } from './output-buffer.js';
 import { errnoName, notStartedOutcome, signalName, spawnErrorFor, type CheckOutcome, type SpawnError } from './outcome.js';
 import { abortedBeforeStart, commandArgv, nulByteError } from './run-plugin.js';
+import { encodeJsonLine } from './json-line.js';
 import { parseHelperLine, type ResultMessage, type RunMessage, type ToHelper } from './spawner-protocol.js';
 import type { PluginCommand, SpawnOptions, Spawner } from './spawner.js';
 
@@ -193,7 +194,7 @@ export class HelperSpawner implements Spawner {
   }
 
   #send(msg: ToHelper): void {
-    this.#proc?.stdin?.write(`${JSON.stringify(msg)}\n`);
+    this.#proc?.stdin?.write(encodeJsonLine(msg));
   }
 
   #readLines(proc: ChildProcess): void {

@@ -2,6 +2,8 @@
 // One JSON object per line in each direction over the helper's stdin/stdout. Requests carry an `id`; results
 // come back in completion order, not request order, and many runs are in flight at once.
 
+import { parseJsonLine } from './json-line.js';
+
 /** Bumped on any incompatible change; the helper's `ready` line carries its own version. */
 export const SPAWNER_PROTOCOL_VERSION = 1;
 
@@ -46,8 +48,24 @@ export interface StartedMessage {
   readonly pid: number;
 }
 
-/** Helper → Node: how run `id` ended. stdout/stderr are base64 of the kept bytes (byte-exact). */
-export interface ResultMessage {
+/**
+ * What both Perl helpers (this spawner and the EPN farm, src/epn/farm-protocol.ts) report of a finished run's
+ * output and timing: stdout/stderr are base64 of the kept bytes (byte-exact; plugin output need not be UTF-8).
+ */
+export interface CapturedRunFields {
+  /** base64 of the bytes the plugin wrote on fd 1 (up to maxOutputBytes). */
+  readonly stdout: string;
+  /** base64 of fd 2. */
+  readonly stderr: string;
+  readonly stdoutTruncated: boolean;
+  readonly stderrTruncated: boolean;
+  /** Wall clock of the fork: epoch milliseconds with a fraction. */
+  readonly startedAt: number;
+  readonly durationMs: number;
+}
+
+/** Helper → Node: how run `id` ended. */
+export interface ResultMessage extends CapturedRunFields {
   readonly type: 'result';
   readonly id: number;
   readonly exitCode: number | null;
@@ -56,13 +74,6 @@ export interface ResultMessage {
   readonly timedOut: boolean;
   readonly aborted: boolean;
   readonly forcefullyKilled: boolean;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly stdoutTruncated: boolean;
-  readonly stderrTruncated: boolean;
-  /** Epoch milliseconds with a fraction. */
-  readonly startedAt: number;
-  readonly durationMs: number;
   /** The errno number when fork, pipe, chdir or exec failed; Node names it (ENOENT, EACCES, EMFILE, ...). */
   readonly spawnError?: { readonly errno: number };
 }
@@ -78,17 +89,12 @@ export type FromHelper = ReadyMessage | StartedMessage | ResultMessage | ErrorMe
 
 /** Parses one helper line; null when it is not a protocol message (the caller logs it). */
 export function parseHelperLine(line: string): FromHelper | null {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (typeof msg !== 'object' || msg === null) return null;
-  const type = (msg as { type?: unknown }).type;
-  if (type === 'result' && typeof (msg as ResultMessage).id === 'number') return msg as ResultMessage;
-  if (type === 'started' && typeof (msg as StartedMessage).id === 'number' && typeof (msg as StartedMessage).pid === 'number') return msg as StartedMessage;
-  if (type === 'ready' && typeof (msg as ReadyMessage).pid === 'number') return msg as ReadyMessage;
-  if (type === 'error' && typeof (msg as ErrorMessage).message === 'string') return msg as ErrorMessage;
+  const parsed = parseJsonLine(line);
+  if (parsed === null) return null;
+  const { type, value: msg } = parsed;
+  if (type === 'result' && typeof msg['id'] === 'number') return msg as unknown as ResultMessage;
+  if (type === 'started' && typeof msg['id'] === 'number' && typeof msg['pid'] === 'number') return msg as unknown as StartedMessage;
+  if (type === 'ready' && typeof msg['pid'] === 'number') return msg as unknown as ReadyMessage;
+  if (type === 'error' && typeof msg['message'] === 'string') return msg as unknown as ErrorMessage;
   return null;
 }

@@ -3,7 +3,8 @@
 // "Job payload"). Reading rules, and where the C and Go workers differ, are in docs/wire-format.md.
 import { MgError } from '../errors.js';
 import { trimSpaces } from './escape.js';
-import { formatSeconds6, parseCFloat, parseCInt } from './numbers.js';
+import { convertValue, oneLineValue, scanKeyValueLines, type ValueKind } from './key-value.js';
+import { formatSeconds6 } from './numbers.js';
 
 /** The typed fields of a job, one per key the C or Go worker reads. */
 export interface JobFields {
@@ -33,8 +34,6 @@ export interface JobFields {
   contact?: string;
 }
 
-type Kind = 'string' | 'int' | 'float';
-
 // Every key, in the order the NEB writes them (v3.3.3 and v5; see buildJobText for the host quirk).
 // `int` keys are read with atoi(), `float` keys with atof()/string2timeval(), as the C worker does.
 const JOB_KEYS = {
@@ -55,7 +54,7 @@ const JOB_KEYS = {
   command_line: { field: 'commandLine', kind: 'string' },
   plugin_output: { field: 'pluginOutput', kind: 'string' },
   long_plugin_output: { field: 'longPluginOutput', kind: 'string' },
-} as const satisfies Record<string, { field: keyof JobFields; kind: Kind }>;
+} as const satisfies Record<string, { field: keyof JobFields; kind: ValueKind }>;
 
 /** A key of the job text as it appears on the wire. */
 export type JobKey = keyof typeof JOB_KEYS;
@@ -92,26 +91,20 @@ export function parseJobText(text: string): ParsedJob {
   const job: ParsedJob = { raw: {}, unknown: [], recognised: 0 };
   // One cast so the table can drive typed assignment; each spec's kind matches its field's type.
   const fields = job as unknown as Record<string, string | number>;
-  const n = text.length;
-  let pos = 0;
-  while (pos < n) {
-    let lf = text.indexOf('\n', pos);
-    if (lf === -1) lf = n;
-    const eq = text.indexOf('=', pos);
-    if (eq === -1 || eq > lf) break;
-    const key = trimSpaces(text.slice(pos, eq));
-    const value = trimSpaces(text.slice(eq + 1, lf));
-    if (value === '') break;
-    pos = lf + 1;
+  scanKeyValueLines(text, (rawKey, rawValue) => {
+    const key = trimSpaces(rawKey);
+    const value = trimSpaces(rawValue);
+    if (value === '') return false;
     const spec = SPECS.get(key);
     if (spec === undefined) {
       job.unknown.push(key);
-      continue;
+      return true;
     }
     job.raw[key as JobKey] = value;
     job.recognised++;
-    fields[spec.field] = spec.kind === 'string' ? value : spec.kind === 'int' ? parseCInt(value) : parseCFloat(value);
-  }
+    fields[spec.field] = convertValue(spec.kind, value);
+    return true;
+  });
   if (job.startTime !== undefined) {
     job.nextCheck ??= job.startTime;
     job.coreTime ??= job.startTime;
@@ -145,25 +138,17 @@ export function coreStartTimeOf(job: JobFields): number {
   return job.nextCheck ?? job.coreTime ?? 0;
 }
 
+/** The keys whose values buildJobText also takes preformatted (so a captured text can be rebuilt byte for byte). */
+type TimeField = 'latency' | 'nextCheck' | 'startTime' | 'coreTime';
+
 /** What buildJobText accepts: the job fields; times and latency as seconds or a preformatted string. */
-export interface JobTextInput {
+export interface JobTextInput extends Omit<JobFields, TimeField | 'type' | 'commandLine'> {
   type: string;
   commandLine: string;
-  hostName?: string;
-  serviceDescription?: string;
-  resultQueue?: string;
-  targetQueue?: string;
-  checkOptions?: number;
-  scheduledCheck?: number;
-  rescheduleCheck?: number;
   latency?: number | string;
   nextCheck?: number | string;
   startTime?: number | string;
   coreTime?: number | string;
-  timeout?: number;
-  pluginOutput?: string;
-  longPluginOutput?: string;
-  contact?: string;
 }
 
 const ORDER = Object.keys(JOB_KEYS) as JobKey[];
@@ -190,14 +175,11 @@ export function buildJobText(input: JobTextInput): string {
   return `${out}\n\n`;
 }
 
-function renderValue(key: string, kind: Kind, value: string | number): string {
+function renderValue(key: string, kind: ValueKind, value: string | number): string {
   if (typeof value === 'number') {
     if (kind === 'float') return formatSeconds6(value);
     if (Number.isInteger(value)) return String(value);
     throw new MgError('MG_ERR_INVALID_ARGUMENT', `job key ${key} expects an integer, got \`${value}\``);
   }
-  if (value === '' || /[\n\0]/.test(value)) {
-    throw new MgError('MG_ERR_INVALID_ARGUMENT', `job key ${key} cannot be empty or hold LF or NUL, got ${JSON.stringify(value)}`);
-  }
-  return value;
+  return oneLineValue('job', key, value);
 }

@@ -3,7 +3,8 @@
 // The NEB reads both with the same rules; parseResultText() applies them.
 import { MgError } from '../errors.js';
 import { escapeOutput, trimCSpace, unescapeOutput } from './escape.js';
-import { formatSeconds6, parseCFloat, parseCInt } from './numbers.js';
+import { convertValue, oneLineValue, scanKeyValueLines, type ValueKind } from './key-value.js';
+import { formatSeconds6 } from './numbers.js';
 
 /** A finished check, as buildResultText needs it. Times are seconds since the epoch (float). */
 export interface CheckResultInput {
@@ -117,11 +118,10 @@ export interface ParsedResult {
   unknown: string[];
 }
 
-type Kind = 'string' | 'int' | 'float';
 type ResultField = Exclude<keyof ParsedResult, 'raw' | 'unknown' | 'passive' | 'output'>;
 
 // The keys the NEB reads (neb_module*/result_thread.c), output aside.
-const RESULT_KEYS: ReadonlyMap<string, { field: ResultField; kind: Kind }> = new Map(
+const RESULT_KEYS: ReadonlyMap<string, { field: ResultField; kind: ValueKind }> = new Map(
   Object.entries({
     host_name: { field: 'hostName', kind: 'string' },
     service_description: { field: 'serviceDescription', kind: 'string' },
@@ -137,7 +137,7 @@ const RESULT_KEYS: ReadonlyMap<string, { field: ResultField; kind: Kind }> = new
     start_time: { field: 'startTime', kind: 'float' },
     finish_time: { field: 'finishTime', kind: 'float' },
     latency: { field: 'latency', kind: 'float' },
-  } satisfies Record<string, { field: ResultField; kind: Kind }>),
+  } satisfies Record<string, { field: ResultField; kind: ValueKind }>),
 );
 
 /**
@@ -152,30 +152,22 @@ export function parseResultText(text: string): ParsedResult {
   const raw: Record<string, string> = {};
   const unknown: string[] = [];
   let output: string | undefined;
-  const n = text.length;
-  let pos = 0;
-  while (pos < n) {
-    let lf = text.indexOf('\n', pos);
-    if (lf === -1) lf = n;
-    const eq = text.indexOf('=', pos);
-    if (eq === -1 || eq > lf) break;
-    const key = text.slice(pos, eq);
-    const value = text.slice(eq + 1, lf);
-    pos = lf + 1;
+  scanKeyValueLines(text, (key, value) => {
     if (key === 'output') {
       raw.output = value;
       output = unescapeOutput(value);
-      continue;
+      return true;
     }
-    if (value === '') break;
+    if (value === '') return false;
     const spec = RESULT_KEYS.get(key);
     if (spec === undefined) {
       unknown.push(key);
-      continue;
+      return true;
     }
     raw[key] = value;
-    found[spec.field] = spec.kind === 'string' ? value : spec.kind === 'int' ? parseCInt(value) : parseCFloat(value);
-  }
+    found[spec.field] = convertValue(spec.kind, value);
+    return true;
+  });
   const fields = found as Partial<Pick<ParsedResult, ResultField>>;
   if (fields.hostName === undefined || output === undefined) {
     throw new MgError(
@@ -197,10 +189,7 @@ export function parseResultText(text: string): ParsedResult {
 
 // Values other than output go on one line as they are: a LF would split them, NUL would cut the text.
 function line(key: string, value: string): string {
-  if (value === '' || /[\n\0]/.test(value)) {
-    throw new MgError('MG_ERR_INVALID_ARGUMENT', `result key ${key} cannot be empty or hold LF or NUL, got ${JSON.stringify(value)}`);
-  }
-  return value;
+  return oneLineValue('result', key, value);
 }
 
 function integer(key: string, value: number): string {

@@ -18,3 +18,11 @@ export function randomBytes(random: () => number, length: number): Buffer {
   for (let i = 0; i < length; i++) out[i] = Math.floor(random() * 256);
   return out;
 }
+
+/** A string of up to `maxLength - 1` characters drawn from `alphabet` (length and characters from `random`). */
+export function randomText(random: () => number, alphabet: string, maxLength: number): string {
+  const length = Math.floor(random() * maxLength);
+  let text = '';
+  for (let i = 0; i < length; i++) text += alphabet[Math.floor(random() * alphabet.length)];
+  return text;
+}

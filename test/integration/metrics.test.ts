@@ -2,21 +2,23 @@
 // counters must match what was sent (by type, queue, path and rc; timeouts; wrong-key and malformed jobs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GearmanClient } from '../../src/gearman/client.js';
+import type { GearmanClient } from '../../src/gearman/client.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
 import { buildJobText } from '../../src/job/job-text.js';
-import { freePort, startGearmand, type Gearmand } from '../helpers/gearmand.js';
+import { startCheckStack, type CheckStack } from '../helpers/check-stack.js';
+import { freePort, type Gearmand } from '../helpers/gearmand.js';
 import { hostJob, PLUGINS, serviceJob, submitJob } from '../helpers/jobs.js';
 import { scrape, sumOf } from '../helpers/metrics.js';
-import { ResultCollector } from '../helpers/result-collector.js';
+import type { ResultCollector } from '../helpers/result-collector.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
+import type { WorkerProcess } from '../helpers/worker-process.js';
 
 const KEY = 'metrics-test-key-0123456789abcdef';
 const EPN_RC = new URL('../fixtures/epn/rc.pl', import.meta.url).pathname;
 const P = 'mgworkhorse_';
 
 describe('metrics: /metrics after a mixed run', () => {
+  let stack: CheckStack;
   let gearmand: Gearmand;
   let worker: WorkerProcess;
   let client: GearmanClient;
@@ -26,17 +28,14 @@ describe('metrics: /metrics after a mixed run', () => {
   const wrongKey = new PayloadCodec({ encryption: true, key: 'not-the-key-of-this-worker' });
 
   before(async () => {
-    gearmand = await startGearmand();
     const port = await freePort();
     url = `http://127.0.0.1:${port}/metrics`;
-    worker = await startWorker([`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'identifier=metrics-w', 'hosts=yes', 'services=yes', 'max-worker=10', `prometheus_server=127.0.0.1:${port}`, 'kill_grace_period=1']);
+    stack = await startCheckStack(KEY, ['identifier=metrics-w', 'hosts=yes', 'services=yes', 'max-worker=10', `prometheus_server=127.0.0.1:${port}`, 'kill_grace_period=1']);
+    ({ gearmand, worker, client, results } = stack);
     await worker.waitForLog('metrics:listen');
-    client = new GearmanClient({ servers: [gearmand.address] });
-    results = new ResultCollector([gearmand.address], { key: KEY });
   });
 
-  // Each step on its own: one failing close must not leave gearmand running.
-  after(() => Promise.allSettled([worker?.stop('SIGTERM'), results?.close(), client?.close()]).then(() => gearmand?.stop()));
+  after(() => stack?.stop());
 
   test('counters match the jobs sent', async () => {
     const before = await scrape(url);

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GearmanClient } from '../../src/gearman/client.js';
+import type { GearmanClient } from '../../src/gearman/client.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
-import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
+import { startCheckStack, type CheckStack } from '../helpers/check-stack.js';
 import { hostJob, PLUGINS, serviceJob, submitJob } from '../helpers/jobs.js';
-import { ResultCollector } from '../helpers/result-collector.js';
+import type { ResultCollector } from '../helpers/result-collector.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
+import type { WorkerProcess } from '../helpers/worker-process.js';
 
 /** True while `pid` exists and is not a zombie. */
 function isAlive(pid: number): boolean {
@@ -27,7 +27,7 @@ const KEY = 'integration-test-key-0123456789';
 const ID = 'itest-worker';
 
 describe('worker: checks end to end', () => {
-  let gearmand: Gearmand;
+  let stack: CheckStack;
   let worker: WorkerProcess;
   let client: GearmanClient;
   let results: ResultCollector;
@@ -35,11 +35,7 @@ describe('worker: checks end to end', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'mg-worker-'));
 
   before(async () => {
-    gearmand = await startGearmand();
-    const server = `127.0.0.1:${gearmand.port}`;
-    worker = await startWorker([
-      `server=${server}`,
-      `key=${KEY}`,
+    stack = await startCheckStack(KEY, [
       `identifier=${ID}`,
       'hosts=yes',
       'services=yes',
@@ -53,16 +49,10 @@ describe('worker: checks end to end', () => {
       'kill_grace_period=1',
       'debug=1',
     ]);
-    client = new GearmanClient({ servers: [gearmand.address] });
-    results = new ResultCollector([gearmand.address], { key: KEY });
+    ({ worker, client, results } = stack);
   });
 
-  after(async () => {
-    await worker?.stop('SIGTERM');
-    await results?.close();
-    await client?.close();
-    await gearmand?.stop();
-  });
+  after(() => stack?.stop());
 
   test('every return code, stderr, shell, signals, missing and non-executable plugins', async () => {
     const cases: [string, string, number, RegExp][] = [

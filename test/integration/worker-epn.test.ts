@@ -6,19 +6,19 @@ import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GearmanClient } from '../../src/gearman/client.js';
+import type { GearmanClient } from '../../src/gearman/client.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
-import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
+import { startCheckStack, type CheckStack } from '../helpers/check-stack.js';
 import { serviceJob, submitJob } from '../helpers/jobs.js';
-import { ResultCollector } from '../helpers/result-collector.js';
+import type { ResultCollector } from '../helpers/result-collector.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startWorker, type WorkerProcess } from '../helpers/worker-process.js';
+import type { WorkerProcess } from '../helpers/worker-process.js';
 
 const EPN = fileURLToPath(new URL('../../fixtures/epn/', import.meta.url));
 const KEY = 'epn-key';
 
 describe('worker: embedded Perl', () => {
-  let gearmand: Gearmand;
+  let stack: CheckStack;
   let worker: WorkerProcess;
   let client: GearmanClient;
   let results: ResultCollector;
@@ -26,17 +26,12 @@ describe('worker: embedded Perl', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'mg-epn-'));
 
   before(async () => {
-    gearmand = await startGearmand();
-    worker = await startWorker([`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'services=yes', 'max-worker=60', 'debug=1', 'epn_processes=2', 'kill_grace_period=1']);
-    client = new GearmanClient({ servers: [gearmand.address] });
-    results = new ResultCollector([gearmand.address], { key: KEY });
+    stack = await startCheckStack(KEY, ['services=yes', 'max-worker=60', 'debug=1', 'epn_processes=2', 'kill_grace_period=1']);
+    ({ worker, client, results } = stack);
   });
 
   after(async () => {
-    await worker?.stop('SIGTERM');
-    await results?.close();
-    await client?.close();
-    await gearmand?.stop();
+    await stack?.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -7,8 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getStatus } from '../../src/gearman/admin.js';
-import { GearmanClient } from '../../src/gearman/client.js';
+import type { GearmanClient } from '../../src/gearman/client.js';
 import { PayloadCodec } from '../../src/job/crypto.js';
+import { startResultStack, type ResultStack } from '../helpers/check-stack.js';
 import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { PLUGINS, serviceJob, submitJob } from '../helpers/jobs.js';
 import { ResultCollector } from '../helpers/result-collector.js';
@@ -18,6 +19,7 @@ import { startWorker } from '../helpers/worker-process.js';
 const KEY = 'options-key';
 
 describe('worker options', () => {
+  let stack: ResultStack;
   let gearmand: Gearmand;
   let dup: Gearmand;
   let client: GearmanClient;
@@ -27,22 +29,16 @@ describe('worker options', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'mg-opts-'));
 
   before(async () => {
-    [gearmand, dup] = await Promise.all([startGearmand(), startGearmand()]);
-    client = new GearmanClient({ servers: [gearmand.address] });
-    results = new ResultCollector([gearmand.address], { key: KEY });
+    [stack, dup] = await Promise.all([startResultStack(KEY), startGearmand()]);
+    ({ gearmand, client, results } = stack);
     dupResults = new ResultCollector([dup.address], { key: KEY });
   });
 
-  after(async () => {
-    await results.close();
-    await dupResults.close();
-    await client.close();
-    await Promise.all([gearmand.stop(), dup.stop()]);
-  });
+  after(() => Promise.allSettled([stack?.stop(), dupResults?.close().finally(() => dup.stop())]));
 
   /** Runs `jobs` through a worker serving only `queue`, started with `extra`; returns the worker's output. */
   async function withWorker(queue: string, extra: string[], body: () => Promise<void>): Promise<string> {
-    const w = await startWorker([`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, `queue=${queue}`, 'debug=1', ...extra]);
+    const w = await startWorker([...stack.workerBase, `queue=${queue}`, 'debug=1', ...extra]);
     try {
       await body();
     } finally {
@@ -120,7 +116,7 @@ describe('worker options', () => {
   test('pidfile is written while running and removed at exit; logfile receives the log', async () => {
     const pidfile = join(tmp, 'run', 'worker.pid');
     const logfile = join(tmp, 'log', 'worker.log');
-    const w = await startWorker([`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'queue=t_pid', `pidfile=${pidfile}`, `logfile=${logfile}`], { waitForStart: false });
+    const w = await startWorker([...stack.workerBase, 'queue=t_pid', `pidfile=${pidfile}`, `logfile=${logfile}`], { waitForStart: false });
     await waitFor(() => existsSync(logfile) && readFileSync(logfile, 'utf8').includes('worker:start'), { timeoutMs: 20_000, message: 'log file written' });
     assert.equal(readFileSync(pidfile, 'utf8'), `${w.proc.pid}\n`);
     assert.equal((await w.stop('SIGTERM')).code, 0);

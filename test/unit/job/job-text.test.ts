@@ -5,7 +5,7 @@ import type { JobTextInput, ParsedJob } from '../../../src/job/job-text.js';
 import { formatSeconds6 } from '../../../src/job/numbers.js';
 import { hasCode, isMgError } from '../../../src/errors.js';
 import { loadGoldenCaptures } from '../../helpers/golden.js';
-import { seededRandom } from '../../helpers/prng.js';
+import { randomText, seededRandom } from '../../helpers/prng.js';
 
 const jobs = loadGoldenCaptures().filter((c) => c.kind === 'job');
 
@@ -211,9 +211,7 @@ test('parseJobText never throws and validateJob throws only MgError, for random 
   const random = seededRandom(42);
   const alphabet = 'type=host_name\ncommand_line=\n\0\r =_abc\\xé';
   for (let i = 0; i < 500; i++) {
-    let text = '';
-    const len = Math.floor(random() * 200);
-    for (let j = 0; j < len; j++) text += alphabet[Math.floor(random() * alphabet.length)];
+    const text = randomText(random, alphabet, 200);
     const job = parseJobText(text);
     try {
       validateJob(job);

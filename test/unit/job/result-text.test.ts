@@ -4,7 +4,7 @@ import { buildPassiveResultText, buildResultText, parseResultText } from '../../
 import type { CheckResultInput } from '../../../src/job/result-text.js';
 import { hasCode, isMgError } from '../../../src/errors.js';
 import { loadGoldenCaptures } from '../../helpers/golden.js';
-import { seededRandom } from '../../helpers/prng.js';
+import { randomText, seededRandom } from '../../helpers/prng.js';
 
 const captures = loadGoldenCaptures();
 const results = captures.filter((c) => c.kind === 'result');
@@ -226,9 +226,7 @@ test('parseResultText throws only MgError for random text (seeded)', () => {
   const random = seededRandom(7);
   const alphabet = 'host_name=output\n=\\n\0\r x';
   for (let i = 0; i < 500; i++) {
-    let text = '';
-    const len = Math.floor(random() * 120);
-    for (let j = 0; j < len; j++) text += alphabet[Math.floor(random() * alphabet.length)];
+    const text = randomText(random, alphabet, 120);
     try {
       parseResultText(text);
     } catch (e) {

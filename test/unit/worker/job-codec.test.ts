@@ -3,19 +3,12 @@ import assert from 'node:assert/strict';
 import { PayloadCodec } from '../../../src/job/crypto.js';
 import { buildJobText, parseJobText } from '../../../src/job/job-text.js';
 import { decodeJobPayload, InlineJobCodec } from '../../../src/worker/job-codec.js';
+import { SERVICE_JOB } from './support.js';
 
 const KEY = 'unit-test-key-0123456789';
 const codec = new PayloadCodec({ encryption: true, key: KEY });
 
-const JOB_TEXT = buildJobText({
-  type: 'service',
-  resultQueue: 'check_results',
-  hostName: 'web1',
-  serviceDescription: 'disk /',
-  coreTime: 1_700_000_000.5,
-  timeout: 30,
-  commandLine: '/usr/lib/nagios/plugins/check_disk -w 10% -p /',
-});
+const JOB_TEXT = buildJobText(SERVICE_JOB);
 
 test('decodeJobPayload: a good job comes back validated, every field parsed', () => {
   const decoded = decodeJobPayload(codec, Buffer.from(codec.encode(JOB_TEXT)));

@@ -11,7 +11,7 @@ import { WorkerMetrics } from '../../../src/metrics/worker-metrics.js';
 import { RateLimitedLog } from '../../../src/worker/rate-limited-log.js';
 import type { ResultSender } from '../../../src/worker/result-sender.js';
 import { WorkerStats } from '../../../src/worker/stats.js';
-import { execOutcome, FakeSpawner, flush, LEVEL, memoryLogger, workerConfig, type LogLine } from './support.js';
+import { execOutcome, FakeSpawner, flush, LEVEL, memoryLogger, SERVICE_JOB, workerConfig, type LogLine } from './support.js';
 
 const KEY = 'job-handler-key-0123456789';
 const NEB = new PayloadCodec({ encryption: true, key: KEY });
@@ -82,16 +82,6 @@ function fakeJob(payload: string, events: string[], functionName = 'service'): W
   };
   return job as unknown as WorkerJob;
 }
-
-const SERVICE_JOB: JobTextInput = {
-  type: 'service',
-  resultQueue: 'check_results',
-  hostName: 'web1',
-  serviceDescription: 'disk /',
-  coreTime: 1_700_000_000.5,
-  timeout: 30,
-  commandLine: '/usr/lib/nagios/plugins/check_disk -w 10% -p /',
-};
 
 const encodeJob = (job: JobTextInput): string => NEB.encode(buildJobText(job));
 

@@ -7,8 +7,9 @@ import { after } from 'node:test';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config/load.js';
 import type { WorkerConfig } from '../../../src/config/worker-config.js';
-import type { CheckOutcome } from '../../../src/exec/outcome.js';
+import { internalOutcome, type CheckOutcome } from '../../../src/exec/outcome.js';
 import type { PluginCommand, SpawnOptions, Spawner } from '../../../src/exec/spawner.js';
+import type { JobTextInput } from '../../../src/job/job-text.js';
 import type { Logger } from '../../../src/log.js';
 
 /** One parsed log line (no time, pid or hostname: the logger leaves them out). */
@@ -70,23 +71,20 @@ export class FakeSpawner implements Spawner {
   }
 }
 
+/** The service job the worker tests decode and run: check_disk on web1, core time x.5, timeout 30 s. */
+export const SERVICE_JOB: Readonly<JobTextInput> = {
+  type: 'service',
+  resultQueue: 'check_results',
+  hostName: 'web1',
+  serviceDescription: 'disk /',
+  coreTime: 1_700_000_000.5,
+  timeout: 30,
+  commandLine: '/usr/lib/nagios/plugins/check_disk -w 10% -p /',
+};
+
 /** An outcome of a forked plugin that exited with `exitCode`. */
 export function execOutcome(exitCode: number, stdout: string, fields: Partial<CheckOutcome> = {}): CheckOutcome {
-  return {
-    exitCode,
-    signal: null,
-    timedOut: false,
-    aborted: false,
-    forcefullyKilled: false,
-    stdout: Buffer.from(stdout),
-    stderr: Buffer.alloc(0),
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    startedAt: 1_700_000_100_000,
-    durationMs: 250,
-    via: 'exec',
-    ...fields,
-  };
+  return { ...internalOutcome(exitCode, stdout, 1_700_000_100_000, 250), via: 'exec', ...fields };
 }
 
 /** Lets pending promise callbacks and I/O callbacks run (setImmediate is never faked here). */
