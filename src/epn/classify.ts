@@ -53,13 +53,13 @@ export function goShebangIsPerl(first: string): boolean {
 const MARKERS = ['# nagios:', '# naemon:', '# icinga:'];
 
 /** C's directive scan over lines 2-10: true/false when a directive decided, undefined when none did. */
-export function cDirective(lines: readonly string[]): { epn: boolean; line: number } | undefined {
+export function cDirective(lines: readonly string[]): { epn: boolean; line: number; mark: string } | undefined {
   for (let n = 1; n < Math.min(lines.length, 10); n++) {
     const l = lines[n] as string;
     if (!MARKERS.some((m) => l.includes(m))) continue;
     const at = l.indexOf('epn', 8);
     if (at < 0) continue; // a directive without `epn` (from byte 8) does not decide: keep scanning
-    return { epn: l[at - 1] === '+', line: n + 1 };
+    return { epn: l[at - 1] === '+', line: n + 1, mark: l[at - 1] ?? '' };
   }
   return undefined;
 }
@@ -96,7 +96,9 @@ export function classifyEpn(line: string, command: CommandLine, settings: EpnSet
   const go = goShebang ? goDirective(lines) : false;
   const goImplicit = go ?? settings.useEmbeddedPerlImplicitly;
   if (c !== undefined) {
-    const rule = `line ${c.line} says ${c.epn ? '+epn' : 'epn without "+" (an opt-out)'}`;
+    // C reads only the character before "epn": "-epn" is the usual opt-out, but "+ epn" or "epn" opt out too.
+    const said = c.epn ? '+epn' : c.mark === '-' ? '-epn' : `"${c.mark}epn", not "+epn" (C reads that as an opt-out)`;
+    const rule = `line ${c.line} says ${said}`;
     return { epn: c.epn, rule, file, ...(goImplicit !== c.epn ? { goDiffers: `Go would ${goImplicit ? '' : 'not '}use EPN (its header rule reads the line differently)` } : {}) };
   }
   const implicit = settings.useEmbeddedPerlImplicitly;

@@ -95,8 +95,15 @@ test('shebang and directive helpers', () => {
   assert.equal(cShebangIsPerl(`#!${'/x'.repeat(40)}/bin/perl`), false, 'past byte 79');
   assert.equal(goShebangIsPerl('#!/usr/bin/env perl'), true);
   assert.equal(goShebangIsPerl(' #!/usr/bin/perl'), false);
-  assert.deepEqual(cDirective(['#!/usr/bin/perl', 'x', '# nagios: +epn']), { epn: true, line: 3 });
+  assert.deepEqual(cDirective(['#!/usr/bin/perl', 'x', '# nagios: +epn']), { epn: true, line: 3, mark: '+' });
   assert.equal(cDirective(['#!/usr/bin/perl', 'x']), undefined);
   assert.equal(goDirective(['#!', '# nagios: + epn']), true);
   assert.equal(goDirective(['#!', '  # nagios: +epn']), undefined);
+});
+
+test('the rule text names what the header line said: +epn, -epn, or another mark C reads as an opt-out', () => {
+  const rule = (header: string): string => verdict(plugin(`#!/usr/bin/perl\n${header}\nprint "x\\n";\n`)).rule;
+  assert.equal(rule('# nagios: +epn'), 'line 2 says +epn');
+  assert.equal(rule('# nagios: -epn'), 'line 2 says -epn');
+  assert.equal(rule('# nagios: + epn'), 'line 2 says " epn", not "+epn" (C reads that as an opt-out)');
 });
