@@ -10,15 +10,16 @@
 // events farm-process-options.ts. What is left is the state machine and the protocol dispatch.
 import { EventEmitter } from 'node:events';
 import { MgError } from '../errors.js';
-import { DEFAULT_KILL_GRACE_PERIOD_MS, killGroup, timerMs } from '../exec/kill.js';
+import { DEFAULT_KILL_GRACE_PERIOD_MS, timerMs } from '../exec/kill.js';
 import { preciseNow, type SpawnError } from '../exec/outcome.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../exec/output-buffer.js';
 import { silentLogger, type Logger } from '../log.js';
 import { CheckDeadline } from './check-deadline.js';
 import { FarmChild, type FarmChildExit } from './farm-child.js';
-import { encodeFarmRequest, FARM_PROTOCOL_VERSION, parseFarmLine, type CompiledMessage, type FarmMessage, type FarmRequest } from './farm-protocol.js';
-import { abortedOutcome, compiledOutcome, failedCompile, notRunOutcome, resultOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
-import { infraOutcome, PendingRequests, type PendingCompile, type PendingRun } from './farm-pending.js';
+import { encodeFarmRequest, FARM_PROTOCOL_VERSION, parseFarmLine, type FarmMessage, type FarmRequest } from './farm-protocol.js';
+import { applyCompiled, applyError, applyResult, applyStarted, type AnswerTarget } from './farm-answers.js';
+import { abortedOutcome, failedCompile, notRunOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
+import { infraOutcome, PendingRequests, type PendingRun } from './farm-pending.js';
 import { FARM_ANSWER_SLACK_MS, FARM_DESTROY_EXIT_MS, FARM_EXIT_TIMEOUT_MS, DEFAULT_FARM_START_TIMEOUT_MS } from './farm-process-options.js';
 import type { FarmProcessEvents, FarmProcessOptions, FarmProcessState, FarmRunRequest } from './farm-process-options.js';
 import { farmCommand, StderrTail, waitUntilReady } from './farm-start.js';
@@ -33,6 +34,7 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
   readonly #pending = new PendingRequests(() => this.#updateState());
   readonly #compiled = new Set<string>();
   readonly #stderrTail = new StderrTail();
+  readonly #answers: AnswerTarget = { pending: this.#pending, compiled: this.#compiled, onCompile: (info) => this.emit('compile', info) };
   #child: FarmChild | undefined;
   #state: FarmProcessState = 'starting';
   #nextId = 1;
@@ -281,47 +283,15 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
         this.#updateState();
         return;
       case 'started':
-        return this.#onStarted(msg.id, msg.pid);
-      case 'result': {
-        const p = this.#pending.get(msg.id);
-        if (p?.kind !== 'run') return void this.#pending.forgetAbandoned(msg.id);
-        if (msg.compiled) this.emit('compile', { file: p.file, ok: msg.problem?.kind !== 'compile', compileMs: msg.compileMs });
-        // cache: false compiled it in the check's child only; what the farm itself holds did not change.
-        if (msg.problem?.kind === 'compile') this.#compiled.delete(p.file);
-        else if (p.cache) this.#compiled.add(p.file);
-        return this.#pending.settle(p, resultOutcome(msg, p.deadline));
-      }
-      case 'compiled': {
-        const p = this.#pending.get(msg.id);
-        if (p?.kind !== 'compile') return;
-        return this.#onCompiled(p, msg);
-      }
-      case 'error': {
+        return applyStarted(this.#answers, msg);
+      case 'result':
+        return applyResult(this.#answers, msg);
+      case 'compiled':
+        return applyCompiled(this.#answers, msg);
+      case 'error':
         this.#log.error({ id: msg.id, pid: this.pid }, `farm:protocol:error ${msg.message}`);
-        const p = msg.id === undefined ? undefined : this.#pending.get(msg.id);
-        if (p?.kind === 'run') this.#pending.settle(p, infraOutcome(p, { code: 'EPN_FARM_ERROR', message: `the embedded Perl farm refused the check: ${msg.message}` }));
-        if (p?.kind === 'compile') this.#pending.settle(p, failedCompile(p.file, msg.message));
-        return;
-      }
+        return applyError(this.#answers, msg);
     }
-  }
-
-  #onStarted(id: number, pgid: number): void {
-    const p = this.#pending.get(id);
-    if (p?.kind !== 'run') {
-      // Resolved already (the farm was too slow): nobody supervises this check any more.
-      if (this.#pending.isAbandoned(id)) killGroup(pgid, 'SIGKILL');
-      return;
-    }
-    p.deadline.started(pgid);
-  }
-
-  #onCompiled(p: PendingCompile, msg: CompiledMessage): void {
-    if (msg.ok) this.#compiled.add(p.file);
-    else this.#compiled.delete(p.file);
-    // ok with 0 ms: it was compiled already, nothing happened.
-    if (!msg.ok || msg.compileMs > 0) this.emit('compile', { file: p.file, ok: msg.ok, compileMs: msg.compileMs });
-    this.#pending.settle(p, compiledOutcome(msg));
   }
 
   #onExit({ code, signal, spawnError }: FarmChildExit): void {
