@@ -2,9 +2,11 @@
 // yet, the runs given up on before their answer, and close()'s wait for the last answer. Settling an entry is
 // the one place that stops its timers, tells the owner (which updates its state) and then resolves the caller,
 // in that order, so a caller never sees the outcome before the process is ready again.
-import type { SpawnError } from '../exec/outcome.js';
-import type { CheckDeadline } from './check-deadline.js';
+import { DEFAULT_KILL_GRACE_PERIOD_MS } from '../exec/kill.js';
+import { preciseNow, type SpawnError } from '../exec/outcome.js';
+import { CheckDeadline } from './check-deadline.js';
 import { failedCompile, notRunOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
+import type { FarmRunRequest } from './farm-process-options.js';
 
 export interface PendingRun {
   readonly kind: 'run';
@@ -31,6 +33,41 @@ export interface PendingCompile {
 }
 
 export type Pending = PendingRun | PendingCompile;
+
+export interface NewPendingRun {
+  readonly id: number;
+  readonly req: FarmRunRequest;
+  readonly cache: boolean;
+  /** The farm does not hold `req.file` compiled yet. */
+  readonly compiling: boolean;
+  /** How long the farm gets to answer after the last kill of the check's group. */
+  readonly slackMs: number;
+  readonly resolve: (o: FarmRunOutcome) => void;
+  /** The farm did not answer after the kill. */
+  readonly onGiveUp: (p: PendingRun) => void;
+}
+
+/** A run about to be written to the farm, with its deadline armed (conventions §2.8: Node is the authority). */
+export function createPendingRun({ id, req, cache, compiling, slackMs, resolve, onGiveUp }: NewPendingRun): PendingRun {
+  const p: PendingRun = {
+    kind: 'run',
+    id,
+    file: req.file,
+    cache,
+    startedAt: preciseNow(),
+    t0: performance.now(),
+    resolve,
+    deadline: new CheckDeadline({
+      timeoutMs: req.timeoutMs,
+      graceMs: req.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
+      slackMs,
+      ...(req.signal ? { signal: req.signal } : {}),
+      onGiveUp: () => onGiveUp(p),
+    }),
+    compiling,
+  };
+  return p;
+}
 
 /** An outcome for a run that got no result: the farm died, was destroyed, refused it, or never answered. */
 export function infraOutcome(p: PendingRun, error: SpawnError | undefined): FarmRunOutcome {

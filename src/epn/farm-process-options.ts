@@ -1,7 +1,9 @@
 // FarmProcess's public contract: its defaults, options, requests, states and events. Kept apart from the class
 // (farm-process.ts re-exports all of it) so the state machine there is not buried under its own declarations.
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../exec/output-buffer.js';
 import type { Logger } from '../log.js';
+import type { RunRequest } from './farm-protocol.js';
 
 /** perl/mg-epn-farm.pl of this package. */
 export const DEFAULT_FARM_SCRIPT = fileURLToPath(new URL('../../perl/mg-epn-farm.pl', import.meta.url));
@@ -71,4 +73,18 @@ export interface FarmProcessEvents {
   /** The farm compiled `file` (for a run or a compile request). */
   compile: [info: { readonly file: string; readonly ok: boolean; readonly compileMs: number }];
   exit: [info: FarmExitInfo];
+}
+
+/** The wire request for run `id` of `req` (farm-protocol.ts), with the defaults filled in. */
+export function runRequest(id: number, req: FarmRunRequest, cache: boolean): RunRequest {
+  return {
+    type: 'run',
+    id,
+    file: req.file,
+    args: req.args,
+    env: req.env ?? {},
+    timeoutMs: req.timeoutMs,
+    maxOutputBytes: req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    cache,
+  };
 }

@@ -10,17 +10,15 @@
 // events farm-process-options.ts. What is left is the state machine and the protocol dispatch.
 import { EventEmitter } from 'node:events';
 import { MgError } from '../errors.js';
-import { DEFAULT_KILL_GRACE_PERIOD_MS, timerMs } from '../exec/kill.js';
-import { preciseNow, type SpawnError } from '../exec/outcome.js';
-import { DEFAULT_MAX_OUTPUT_BYTES } from '../exec/output-buffer.js';
+import { timerMs } from '../exec/kill.js';
+import type { SpawnError } from '../exec/outcome.js';
 import { silentLogger, type Logger } from '../log.js';
-import { CheckDeadline } from './check-deadline.js';
 import { FarmChild, type FarmChildExit } from './farm-child.js';
 import { encodeFarmRequest, FARM_PROTOCOL_VERSION, parseFarmLine, type FarmMessage, type FarmRequest } from './farm-protocol.js';
 import { applyCompiled, applyError, applyResult, applyStarted, type AnswerTarget } from './farm-answers.js';
 import { abortedOutcome, failedCompile, notRunOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
-import { infraOutcome, PendingRequests, type PendingRun } from './farm-pending.js';
-import { FARM_ANSWER_SLACK_MS, FARM_DESTROY_EXIT_MS, FARM_EXIT_TIMEOUT_MS, DEFAULT_FARM_START_TIMEOUT_MS } from './farm-process-options.js';
+import { createPendingRun, infraOutcome, PendingRequests, type PendingRun } from './farm-pending.js';
+import { FARM_ANSWER_SLACK_MS, FARM_DESTROY_EXIT_MS, FARM_EXIT_TIMEOUT_MS, DEFAULT_FARM_START_TIMEOUT_MS, runRequest } from './farm-process-options.js';
 import type { FarmProcessEvents, FarmProcessOptions, FarmProcessState, FarmRunRequest } from './farm-process-options.js';
 import { farmCommand, StderrTail, waitUntilReady } from './farm-start.js';
 
@@ -109,34 +107,9 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
     const cache = req.cache ?? true;
     this.#runs++;
     return new Promise<FarmRunOutcome>((resolve) => {
-      const p: PendingRun = {
-        kind: 'run',
-        id,
-        file: req.file,
-        cache,
-        startedAt: preciseNow(),
-        t0: performance.now(),
-        resolve,
-        deadline: new CheckDeadline({
-          timeoutMs: req.timeoutMs,
-          graceMs: req.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
-          slackMs: this.#slack,
-          ...(req.signal ? { signal: req.signal } : {}),
-          onGiveUp: () => this.#giveUp(p),
-        }),
-        compiling: cache && !this.#compiled.has(req.file),
-      };
-      this.#pending.add(p);
-      this.#send({
-        type: 'run',
-        id,
-        file: req.file,
-        args: req.args,
-        env: req.env ?? {},
-        timeoutMs: req.timeoutMs,
-        maxOutputBytes: req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-        cache,
-      });
+      const compiling = cache && !this.#compiled.has(req.file);
+      this.#pending.add(createPendingRun({ id, req, cache, compiling, slackMs: this.#slack, resolve, onGiveUp: (p) => this.#giveUp(p) }));
+      this.#send(runRequest(id, req, cache));
     });
   }
 
