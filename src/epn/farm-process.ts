@@ -6,8 +6,9 @@
 // Every run resolves, never rejects (conventions §2.5): a dead farm gives EPN_INTERPRETER_DIED, a farm that
 // does not answer after the kill gives `timedOut` with empty output. The patterns follow src/exec/helper-spawner.ts;
 // the process itself is farm-child.ts, each check's deadline check-deadline.ts, the bookkeeping of unanswered
-// requests farm-pending.ts, the start (command, ready wait, stderr tail) farm-start.ts, and the options and
-// events farm-process-options.ts. What is left is the state machine and the protocol dispatch.
+// requests farm-pending.ts, the mapping of the farm's answers onto them farm-answers.ts, the start (command,
+// ready wait, stderr tail) farm-start.ts, and the options and events farm-process-options.ts. What is left is
+// the state machine and the dispatch of the farm's lines.
 import { EventEmitter } from 'node:events';
 import { MgError } from '../errors.js';
 import { timerMs } from '../exec/kill.js';
