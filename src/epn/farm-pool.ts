@@ -6,89 +6,25 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { MgError, coerceError } from '../errors.js';
-import { timerMs } from '../exec/kill.js';
 import { silentLogger, type Logger } from '../log.js';
 import { FarmProcess, type FarmExitInfo, type FarmProcessState } from './farm-process.js';
 import { abortedOutcome, notRunOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
+import { pickProcess } from './farm-pick.js';
+import type { FarmPoolEvents, FarmPoolStats } from './farm-pool-events.js';
+import { checkInteger, DEFAULT_COMPILE_TIMEOUT_MS, DEFAULT_MAX_CHECKS_PER_PROCESS, DEFAULT_RSS_CHECK_INTERVAL_MS, recycleLimit, restartBackoffMs } from './farm-pool-options.js';
+import type { FarmPoolOptions, FarmPoolRunOptions } from './farm-pool-options.js';
+import { FarmQueue } from './farm-queue.js';
 import { readRssBytes } from './process-rss.js';
 
-/** epn_max_checks_per_process's default. */
-export const DEFAULT_MAX_CHECKS_PER_PROCESS = 1000;
-export const DEFAULT_COMPILE_TIMEOUT_MS = 10_000;
-export const DEFAULT_RSS_CHECK_INTERVAL_MS = 5000;
-/** First delay before respawning after a failed start; doubles per failure in a row up to the maximum. */
-export const DEFAULT_RESTART_BACKOFF_MS = 200;
-export const MAX_RESTART_BACKOFF_MS = 30_000;
-/**
- * A process holding the plugin compiled is preferred while it has at most this many more checks in flight than
- * the least busy one: past that, one compile elsewhere (milliseconds) is cheaper than queueing on one loop.
- */
-export const PREFER_COMPILED_MAX_EXTRA = 2;
-
-export interface FarmPoolOptions {
-  /** epn_processes. @defaultValue os.availableParallelism() */
-  readonly processes?: number;
-  /** epn_max_checks_per_process, ±10% per process; 0 never recycles. @defaultValue DEFAULT_MAX_CHECKS_PER_PROCESS */
-  readonly maxChecksPerProcess?: number;
-  /** Recycle a process whose VmRSS exceeds this. @defaultValue undefined (no limit) */
-  readonly maxRssBytes?: number;
-  /** @defaultValue DEFAULT_RSS_CHECK_INTERVAL_MS */
-  readonly rssCheckIntervalMs?: number;
-  /** epn_preload_modules. @defaultValue [] */
-  readonly preloadModules?: readonly string[];
-  /** @defaultValue 'perl' */
-  readonly perl?: string;
-  /** @defaultValue perl/mg-epn-farm.pl of this package */
-  readonly script?: string;
-  /** Added to the farm processes' environment. */
-  readonly env?: Readonly<Record<string, string>>;
-  /** @defaultValue silentLogger() */
-  readonly logger?: Logger;
-  /** @defaultValue DEFAULT_FARM_START_TIMEOUT_MS (10 s) */
-  readonly startTimeoutMs?: number;
-  /** For compileEverywhere. @defaultValue DEFAULT_COMPILE_TIMEOUT_MS */
-  readonly compileTimeoutMs?: number;
-  /** @defaultValue DEFAULT_RESTART_BACKOFF_MS */
-  readonly restartBackoffMs?: number;
-  /** @defaultValue FARM_ANSWER_SLACK_MS (2 s) */
-  readonly answerSlackMs?: number;
-  /** @defaultValue FARM_EXIT_TIMEOUT_MS (5 s) */
-  readonly exitTimeoutMs?: number;
-}
-
-export interface FarmPoolRunOptions {
-  /** The check's timeout; time spent queued for a ready process counts against it. */
-  readonly timeoutMs: number;
-  readonly killGracePeriodMs?: number;
-  readonly maxOutputBytes?: number;
-  readonly env?: Readonly<Record<string, string>>;
-  /** use_perl_cache. @defaultValue true */
-  readonly cache?: boolean;
-  readonly signal?: AbortSignal;
-}
+// The options, the events and stats, the pick policy and the queue have their own files; their public names
+// stay importable from here.
+export { DEFAULT_COMPILE_TIMEOUT_MS, DEFAULT_MAX_CHECKS_PER_PROCESS, DEFAULT_RSS_CHECK_INTERVAL_MS } from './farm-pool-options.js';
+export { DEFAULT_RESTART_BACKOFF_MS, MAX_RESTART_BACKOFF_MS, type FarmPoolOptions, type FarmPoolRunOptions } from './farm-pool-options.js';
+export type { FarmPoolEvents, FarmPoolStats } from './farm-pool-events.js';
+export { PREFER_COMPILED_MAX_EXTRA } from './farm-pick.js';
 
 export interface FarmPoolCompileResult extends FarmCompileOutcome {
   readonly pid: number | undefined;
-}
-
-export interface FarmPoolStats {
-  readonly processes: Readonly<Record<FarmProcessState, number>>;
-  readonly queued: number;
-  readonly inFlight: number;
-  readonly checks: number;
-  readonly compiles: number;
-  readonly compileErrors: number;
-  readonly recycles: number;
-  readonly deaths: number;
-  readonly startFailures: number;
-}
-
-export interface FarmPoolEvents {
-  'farm:ready': [info: { readonly pid: number | undefined; readonly perl: string | undefined }];
-  'farm:start:failed': [err: Error];
-  'farm:death': [info: FarmExitInfo];
-  'farm:recycle': [info: { readonly pid: number | undefined; readonly reason: string; readonly checks: number }];
-  'farm:compile': [info: { readonly pid: number | undefined; readonly file: string; readonly ok: boolean; readonly compileMs: number }];
 }
 
 interface Slot {
@@ -98,22 +34,13 @@ interface Slot {
   wasReady: boolean;
 }
 
-interface Queued {
-  readonly file: string;
-  readonly args: readonly string[];
-  readonly options: FarmPoolRunOptions;
-  readonly since: number;
-  readonly resolve: (o: FarmRunOutcome | Promise<FarmRunOutcome>) => void;
-  cleanup: () => void;
-}
-
 export class FarmPool extends EventEmitter<FarmPoolEvents> {
   readonly #opts: FarmPoolOptions;
   readonly #log: Logger;
   readonly #target: number;
   readonly #maxChecks: number;
   readonly #procs = new Map<FarmProcess, Slot>();
-  readonly #queue: Queued[] = [];
+  readonly #queue = new FarmQueue();
   readonly #known = new Set<string>();
   #started = false;
   #closed = false;
@@ -154,7 +81,7 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
     this.#ensureStarted();
     const proc = this.#pick(file);
     if (proc) return this.#dispatch(proc, file, args, options, options.timeoutMs);
-    return this.#enqueue(file, args, options);
+    return this.#queue.enqueue(file, args, options, () => this.#lastStartError);
   }
 
   /** Hot reload: every ready process forgets `file` and compiles it again now. Logs a compile error once. */
@@ -212,13 +139,13 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
   async #close(): Promise<void> {
     this.#stop();
     this.#drainQueue();
-    this.#flushQueue('the embedded Perl farm was closed before the check could start');
+    this.#queue.flush('the embedded Perl farm was closed before the check could start');
     await Promise.all([...this.#procs.keys()].map((p) => step(this.#log, 'close', () => p.close())));
   }
 
   async #destroy(err?: Error): Promise<void> {
     this.#stop();
-    this.#flushQueue(`the embedded Perl farm was destroyed before the check could start${err ? `: ${err.message}` : ''}`);
+    this.#queue.flush(`the embedded Perl farm was destroyed before the check could start${err ? `: ${err.message}` : ''}`);
     await Promise.all([...this.#procs.keys()].map((p) => step(this.#log, 'destroy', () => p.destroy(err))));
   }
 
@@ -270,8 +197,7 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
       ...(o.answerSlackMs === undefined ? {} : { answerSlackMs: o.answerSlackMs }),
       ...(o.exitTimeoutMs === undefined ? {} : { exitTimeoutMs: o.exitTimeoutMs }),
     });
-    const limit = this.#maxChecks === 0 ? 0 : Math.max(1, Math.round(this.#maxChecks * (0.9 + 0.2 * Math.random())));
-    const slot: Slot = { limit, retiring: false, wasReady: false };
+    const slot: Slot = { limit: recycleLimit(this.#maxChecks), retiring: false, wasReady: false };
     this.#procs.set(proc, slot);
     proc.on('state', (state) => {
       if (state === 'ready') this.#drainQueue();
@@ -303,7 +229,7 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
     this.#stats.startFailures++;
     this.#failuresInRow++;
     this.#lastStartError = err;
-    const backoff = Math.min((this.#opts.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS) * 2 ** (this.#failuresInRow - 1), MAX_RESTART_BACKOFF_MS);
+    const backoff = restartBackoffMs(this.#opts, this.#failuresInRow);
     this.#nextStartAt = Date.now() + backoff;
     this.#log.error({ err, failuresInRow: this.#failuresInRow, retryInMs: backoff }, 'farm:start:failed');
     this.emit('farm:start:failed', err);
@@ -348,18 +274,9 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
     return [...this.#procs.keys()].filter((p) => p.accepting);
   }
 
-  /** The process for a check of `file`, or undefined when none takes work. */
+  /** The process for a check of `file`, or undefined when none takes work (policy: farm-pick.ts). */
   #pick(file: string): FarmProcess | undefined {
-    let least: FarmProcess | undefined;
-    let warm: FarmProcess | undefined;
-    const rank = (p: FarmProcess): number => (p.compiling ? 1e6 : 0) + (this.#procs.get(p)?.retiring ? 0.5 : 0) + p.inFlight;
-    for (const p of this.#procs.keys()) {
-      if (!p.accepting) continue;
-      if (least === undefined || rank(p) < rank(least)) least = p;
-      if (p.hasCompiled(file) && !p.compiling && (warm === undefined || rank(p) < rank(warm))) warm = p;
-    }
-    if (warm && least && warm.inFlight <= least.inFlight + PREFER_COMPILED_MAX_EXTRA) return warm;
-    return least;
+    return pickProcess(this.#procs.keys(), file, (p) => this.#procs.get(p)?.retiring === true);
   }
 
   #dispatch(proc: FarmProcess, file: string, args: readonly string[], options: FarmPoolRunOptions, timeoutMs: number): Promise<FarmRunOutcome> {
@@ -370,47 +287,11 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
     return outcome;
   }
 
-  #enqueue(file: string, args: readonly string[], options: FarmPoolRunOptions): Promise<FarmRunOutcome> {
-    return new Promise<FarmRunOutcome>((resolve) => {
-      const q: Queued = { file, args, options, since: performance.now(), resolve, cleanup: () => undefined };
-      const leave = (outcome: FarmRunOutcome): void => {
-        const i = this.#queue.indexOf(q);
-        if (i < 0) return;
-        this.#queue.splice(i, 1);
-        q.cleanup();
-        resolve(outcome);
-      };
-      const timer = setTimeout(() => {
-        const why = this.#lastStartError ? `: ${this.#lastStartError.message}` : '';
-        leave(notRunOutcome({ code: 'EPN_UNAVAILABLE', message: `no embedded Perl interpreter was ready within ${options.timeoutMs} ms${why}` }));
-      }, timerMs(options.timeoutMs));
-      const onAbort = (): void => leave(abortedOutcome());
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      q.cleanup = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      this.#queue.push(q);
-    });
-  }
-
   #drainQueue(): void {
-    while (this.#queue.length > 0) {
-      const q = this.#queue[0] as Queued;
-      const proc = this.#pick(q.file);
-      if (!proc) return;
-      this.#queue.shift();
-      q.cleanup();
-      const left = Math.max(1, q.options.timeoutMs - (performance.now() - q.since));
-      q.resolve(this.#dispatch(proc, q.file, q.args, q.options, left));
-    }
-  }
-
-  #flushQueue(message: string): void {
-    for (const q of this.#queue.splice(0)) {
-      q.cleanup();
-      q.resolve(notRunOutcome({ code: 'EPN_CLOSED', message }));
-    }
+    this.#queue.drain(
+      (file) => this.#pick(file),
+      (proc, q, left) => this.#dispatch(proc, q.file, q.args, q.options, left),
+    );
   }
 
   #checkRss(): void {
@@ -428,11 +309,5 @@ async function step(log: Logger, what: string, fn: () => Promise<void>): Promise
     await fn();
   } catch (err) {
     log.error({ err: coerceError(err) }, `farm:${what}:failed`);
-  }
-}
-
-function checkInteger(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new MgError('MG_ERR_INVALID_ARGUMENT', `Expected the \`${name}\` option to be an integer >= ${min}, got \`${value}\` (${typeof value})`);
   }
 }

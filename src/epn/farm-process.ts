@@ -5,129 +5,35 @@
 //
 // Every run resolves, never rejects (conventions §2.5): a dead farm gives EPN_INTERPRETER_DIED, a farm that
 // does not answer after the kill gives `timedOut` with empty output. The patterns follow src/exec/helper-spawner.ts;
-// the process itself is farm-child.ts, each check's deadline check-deadline.ts. What is left (about 500 lines)
-// is the state machine and the protocol dispatch, which read best together.
+// the process itself is farm-child.ts, each check's deadline check-deadline.ts, the bookkeeping of unanswered
+// requests farm-pending.ts, the mapping of the farm's answers onto them farm-answers.ts, the start (command,
+// ready wait, stderr tail) farm-start.ts, and the options and events farm-process-options.ts. What is left is
+// the state machine and the dispatch of the farm's lines.
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { MgError } from '../errors.js';
-import { DEFAULT_KILL_GRACE_PERIOD_MS, killGroup, timerMs } from '../exec/kill.js';
-import { preciseNow, type SpawnError } from '../exec/outcome.js';
-import { DEFAULT_MAX_OUTPUT_BYTES } from '../exec/output-buffer.js';
+import { timerMs } from '../exec/kill.js';
+import type { SpawnError } from '../exec/outcome.js';
 import { silentLogger, type Logger } from '../log.js';
-import { CheckDeadline } from './check-deadline.js';
 import { FarmChild, type FarmChildExit } from './farm-child.js';
-import { encodeFarmRequest, FARM_PROTOCOL_VERSION, parseFarmLine, type CompiledMessage, type FarmMessage, type FarmRequest } from './farm-protocol.js';
-import { abortedOutcome, compiledOutcome, failedCompile, notRunOutcome, resultOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
+import { encodeFarmRequest, FARM_PROTOCOL_VERSION, parseFarmLine, type FarmMessage, type FarmRequest } from './farm-protocol.js';
+import { applyCompiled, applyError, applyResult, applyStarted, type AnswerTarget } from './farm-answers.js';
+import { abortedOutcome, failedCompile, notRunOutcome, type FarmCompileOutcome, type FarmRunOutcome } from './farm-outcome.js';
+import { createPendingRun, infraOutcome, PendingRequests, type PendingRun } from './farm-pending.js';
+import { FARM_ANSWER_SLACK_MS, FARM_DESTROY_EXIT_MS, FARM_EXIT_TIMEOUT_MS, DEFAULT_FARM_START_TIMEOUT_MS, runRequest } from './farm-process-options.js';
+import type { FarmProcessEvents, FarmProcessOptions, FarmProcessState, FarmRunRequest } from './farm-process-options.js';
+import { farmCommand, StderrTail, waitUntilReady } from './farm-start.js';
 
 export type { FarmCompileOutcome, FarmRunOutcome } from './farm-outcome.js';
-
-/** perl/mg-epn-farm.pl of this package. */
-export const DEFAULT_FARM_SCRIPT = fileURLToPath(new URL('../../perl/mg-epn-farm.pl', import.meta.url));
-/** How long a farm may take to print `ready` (preloading big modules is slow on a busy host). */
-export const DEFAULT_FARM_START_TIMEOUT_MS = 10_000;
-/** After the last kill of a check's group: how long the farm gets to answer before Node resolves without it. */
-export const FARM_ANSWER_SLACK_MS = 2000;
-/** close(): how long the farm gets to exit once its checks are answered, before SIGKILL. */
-export const FARM_EXIT_TIMEOUT_MS = 5000;
-/** destroy(): the same, shorter: the farm only has to kill its check groups. */
-export const FARM_DESTROY_EXIT_MS = 1000;
-const STDERR_TAIL_LINES = 10;
-
-export type FarmProcessState = 'starting' | 'ready' | 'busy' | 'draining' | 'dead';
-
-export interface FarmProcessOptions {
-  /** @defaultValue 'perl' (found in PATH) */
-  readonly perl?: string;
-  /** @defaultValue DEFAULT_FARM_SCRIPT */
-  readonly script?: string;
-  /** `--max-checks N`: the farm exits by itself after N checks. FarmPool does not use it: it recycles from Node. */
-  readonly maxChecks?: number;
-  /** `--preload A,B`: modules loaded before `ready`. */
-  readonly preloadModules?: readonly string[];
-  /** Added to the farm's environment (tests pick fake-farm modes with it). */
-  readonly env?: Readonly<Record<string, string>>;
-  /** @defaultValue DEFAULT_FARM_START_TIMEOUT_MS */
-  readonly startTimeoutMs?: number;
-  /** @defaultValue FARM_ANSWER_SLACK_MS */
-  readonly answerSlackMs?: number;
-  /** @defaultValue FARM_EXIT_TIMEOUT_MS */
-  readonly exitTimeoutMs?: number;
-  /** @defaultValue silentLogger() */
-  readonly logger?: Logger;
-}
-
-/** One check for the farm: the plugin file, its arguments, and the limits. */
-export interface FarmRunRequest {
-  readonly file: string;
-  readonly args: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  /** From the moment the request is written to the farm (so it covers the compile). */
-  readonly timeoutMs: number;
-  /** @defaultValue DEFAULT_KILL_GRACE_PERIOD_MS */
-  readonly killGracePeriodMs?: number;
-  /** @defaultValue DEFAULT_MAX_OUTPUT_BYTES */
-  readonly maxOutputBytes?: number;
-  /** use_perl_cache. @defaultValue true */
-  readonly cache?: boolean;
-  /** Aborting kills the check's group like a timeout; the outcome has `aborted: true`. */
-  readonly signal?: AbortSignal;
-}
-
-export interface FarmExitInfo {
-  readonly pid: number | undefined;
-  readonly code: number | null;
-  readonly signal: string | null;
-  /** True when we asked for it (close, destroy, a failed start). */
-  readonly expected: boolean;
-  /** The last lines the farm wrote on stderr: usually the reason it died. */
-  readonly stderrTail: readonly string[];
-}
-
-export interface FarmProcessEvents {
-  state: [state: FarmProcessState, previous: FarmProcessState];
-  /** The process asks to be replaced (protocol garbage, a check left unanswered); the pool recycles it. */
-  recycle: [reason: string];
-  /** The farm compiled `file` (for a run or a compile request). */
-  compile: [info: { readonly file: string; readonly ok: boolean; readonly compileMs: number }];
-  exit: [info: FarmExitInfo];
-}
-
-interface PendingRun {
-  readonly kind: 'run';
-  readonly id: number;
-  readonly file: string;
-  readonly cache: boolean;
-  readonly startedAt: number;
-  readonly t0: number;
-  readonly resolve: (o: FarmRunOutcome) => void;
-  readonly deadline: CheckDeadline;
-  /**
-   * Set until the answer when the farm has not compiled the file: mg-epn-farm.pl compiles it in the check's
-   * child, then once into itself (its loop stalls meanwhile), before the result.
-   */
-  compiling: boolean;
-}
-
-interface PendingCompile {
-  readonly kind: 'compile';
-  readonly id: number;
-  readonly file: string;
-  readonly resolve: (o: FarmCompileOutcome) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
-type Pending = PendingRun | PendingCompile;
+export { DEFAULT_FARM_SCRIPT, DEFAULT_FARM_START_TIMEOUT_MS, FARM_ANSWER_SLACK_MS, FARM_DESTROY_EXIT_MS, FARM_EXIT_TIMEOUT_MS } from './farm-process-options.js';
+export type { FarmExitInfo, FarmProcessEvents, FarmProcessOptions, FarmProcessState, FarmRunRequest } from './farm-process-options.js';
 
 export class FarmProcess extends EventEmitter<FarmProcessEvents> {
   readonly #opts: FarmProcessOptions;
   readonly #log: Logger;
-  readonly #pending = new Map<number, Pending>();
-  /** Runs resolved before the farm answered: a late `started` gets its group killed, a late `result` is dropped. */
-  readonly #abandoned = new Set<number>();
+  readonly #pending = new PendingRequests(() => this.#updateState());
   readonly #compiled = new Set<string>();
-  readonly #stderrTail: string[] = [];
-  /** close() waiting for the last answer. */
-  readonly #idleWaiters: Array<() => void> = [];
+  readonly #stderrTail = new StderrTail();
+  readonly #answers: AnswerTarget = { pending: this.#pending, compiled: this.#compiled, onCompile: (info) => this.emit('compile', info) };
   #child: FarmChild | undefined;
   #state: FarmProcessState = 'starting';
   #nextId = 1;
@@ -185,8 +91,7 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
 
   /** True while a request that may make the farm compile a plugin into itself is unanswered. */
   get compiling(): boolean {
-    for (const p of this.#pending.values()) if (p.kind === 'compile' || p.compiling) return true;
-    return false;
+    return this.#pending.compiling;
   }
 
   /** Spawns the farm; resolves on its `ready` line, rejects (MG_ERR_FARM_START) when it does not come up. */
@@ -203,34 +108,9 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
     const cache = req.cache ?? true;
     this.#runs++;
     return new Promise<FarmRunOutcome>((resolve) => {
-      const p: PendingRun = {
-        kind: 'run',
-        id,
-        file: req.file,
-        cache,
-        startedAt: preciseNow(),
-        t0: performance.now(),
-        resolve,
-        deadline: new CheckDeadline({
-          timeoutMs: req.timeoutMs,
-          graceMs: req.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
-          slackMs: this.#slack,
-          ...(req.signal ? { signal: req.signal } : {}),
-          onGiveUp: () => this.#giveUp(p),
-        }),
-        compiling: cache && !this.#compiled.has(req.file),
-      };
-      this.#add(p);
-      this.#send({
-        type: 'run',
-        id,
-        file: req.file,
-        args: req.args,
-        env: req.env ?? {},
-        timeoutMs: req.timeoutMs,
-        maxOutputBytes: req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-        cache,
-      });
+      const compiling = cache && !this.#compiled.has(req.file);
+      this.#pending.add(createPendingRun({ id, req, cache, compiling, slackMs: this.#slack, resolve, onGiveUp: (p) => this.#giveUp(p) }));
+      this.#send(runRequest(id, req, cache));
     });
   }
 
@@ -242,11 +122,10 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
       const timer = setTimeout(() => {
         if (!this.#pending.has(id)) return;
         this.#pending.delete(id);
-        this.#updateState();
         resolve(failedCompile(file, `no answer from the farm (pid ${this.pid}) within ${timeoutMs + this.#slack} ms`));
         this.#askRecycle(`compile of ${file} unanswered`);
       }, timerMs(timeoutMs + this.#slack));
-      this.#add({ kind: 'compile', id, file, resolve, timer });
+      this.#pending.add({ kind: 'compile', id, file, resolve, timer });
       this.#send({ type: 'compile', id, file, timeoutMs });
     });
   }
@@ -280,12 +159,9 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
 
   async #start(): Promise<void> {
     if (this.#state !== 'starting' || this.#destroying) throw new MgError('MG_ERR_FARM_START', 'the farm process was closed before it started');
-    const args = [this.#opts.script ?? DEFAULT_FARM_SCRIPT];
-    if (this.#opts.maxChecks !== undefined) args.push('--max-checks', String(this.#opts.maxChecks));
-    if (this.#opts.preloadModules?.length) args.push('--preload', this.#opts.preloadModules.join(','));
-    const perl = this.#opts.perl ?? 'perl';
+    const { perl, args, env } = farmCommand(this.#opts);
     let spawnFailure: Error | undefined;
-    const child = new FarmChild(perl, args, this.#opts.env ? { ...process.env, ...this.#opts.env } : process.env, {
+    const child = new FarmChild(perl, args, env, {
       onLine: (line) => this.#onLine(line),
       onStderr: (line) => this.#onStderr(line),
       onError: (err) => this.#log.warn({ err, pid: this.pid }, 'farm:process:error'),
@@ -298,33 +174,20 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
     this.#log.debug({ pid: child.pid }, 'farm:process:spawn');
 
     const startTimeout = this.#opts.startTimeoutMs ?? DEFAULT_FARM_START_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    let onState: ((state: FarmProcessState) => void) | undefined;
-    const ready = new Promise<void>((resolve, reject) => {
-      // Not once('state'): a listener that runs first may already have made it busy.
-      onState = (state) => {
-        if (state === 'ready' || state === 'busy') resolve();
-        else reject(new Error(this.#stopReason ?? `it became ${state}`));
-      };
-      this.on('state', onState);
-      timer = setTimeout(() => {
-        this.#stopReason = `no ready line within ${startTimeout} ms`;
-        this.#expectExit = true;
-        child.kill('SIGKILL');
-      }, timerMs(startTimeout));
-    });
+    const onTimeout = (): void => {
+      this.#stopReason = `no ready line within ${startTimeout} ms`;
+      this.#expectExit = true;
+      child.kill('SIGKILL');
+    };
     try {
-      await ready;
+      await waitUntilReady(this, startTimeout, onTimeout, () => this.#stopReason);
     } catch (err) {
       const why = spawnFailure ? `cannot run ${perl}: ${spawnFailure.message}` : (err as Error).message;
-      const tail = this.#stderrTail.join('\n');
+      const tail = this.#stderrTail.text();
       throw new MgError('MG_ERR_FARM_START', `the embedded Perl farm (${perl} ${args.join(' ')}) did not start: ${why}${tail ? `; stderr: ${tail}` : ''}`, {
         cause: spawnFailure ?? err,
-        details: { pid: child.pid, stderrTail: [...this.#stderrTail] },
+        details: { pid: child.pid, stderrTail: this.#stderrTail.copy() },
       });
-    } finally {
-      clearTimeout(timer);
-      if (onState) this.off('state', onState);
     }
   }
 
@@ -335,7 +198,7 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
     this.#setState('draining');
     this.#send({ type: 'shutdown' });
     // Every pending request has a deadline, so this wait is bounded.
-    if (this.#pending.size > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    if (this.#pending.size > 0) await this.#pending.whenIdle();
     await this.#child.stop(this.#opts.exitTimeoutMs ?? FARM_EXIT_TIMEOUT_MS);
   }
 
@@ -345,16 +208,11 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
     if (!child) return void this.#setState('dead');
     this.#stopReason ??= err?.message ?? 'destroyed';
     const why = `the embedded Perl farm was destroyed with the check in flight${err ? `: ${err.message}` : ''}`;
-    this.#failAll({ code: 'EPN_CLOSED', message: why });
+    this.#pending.failAll({ code: 'EPN_CLOSED', message: why });
     // A farm still starting may not read stdin yet (a slow preload): nothing runs in it, kill it outright.
     if (this.#state === 'starting') child.kill('SIGKILL');
     if (this.#state !== 'dead') this.#setState('draining');
     await child.stop(FARM_DESTROY_EXIT_MS);
-  }
-
-  #add(p: Pending): void {
-    this.#pending.set(p.id, p);
-    this.#updateState();
   }
 
   #send(msg: FarmRequest): void {
@@ -365,8 +223,8 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
   #giveUp(p: PendingRun): void {
     if (this.#pending.get(p.id) !== p) return;
     this.#log.warn({ id: p.id, file: p.file, pid: this.pid, started: p.deadline.pgid !== undefined }, 'farm:check:unanswered');
-    this.#abandoned.add(p.id);
-    this.#settle(p, this.#infraOutcome(p, undefined));
+    this.#pending.abandon(p.id);
+    this.#pending.settle(p, infraOutcome(p, undefined));
     this.#askRecycle(`check ${p.id} (${p.file}) unanswered after the kill`);
   }
 
@@ -399,83 +257,15 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
         this.#updateState();
         return;
       case 'started':
-        return this.#onStarted(msg.id, msg.pid);
-      case 'result': {
-        const p = this.#pending.get(msg.id);
-        if (p?.kind !== 'run') return void this.#abandoned.delete(msg.id);
-        if (msg.compiled) this.emit('compile', { file: p.file, ok: msg.problem?.kind !== 'compile', compileMs: msg.compileMs });
-        // cache: false compiled it in the check's child only; what the farm itself holds did not change.
-        if (msg.problem?.kind === 'compile') this.#compiled.delete(p.file);
-        else if (p.cache) this.#compiled.add(p.file);
-        return this.#settle(p, resultOutcome(msg, p.deadline));
-      }
-      case 'compiled': {
-        const p = this.#pending.get(msg.id);
-        if (p?.kind !== 'compile') return;
-        return this.#onCompiled(p, msg);
-      }
-      case 'error': {
+        return applyStarted(this.#answers, msg);
+      case 'result':
+        return applyResult(this.#answers, msg);
+      case 'compiled':
+        return applyCompiled(this.#answers, msg);
+      case 'error':
         this.#log.error({ id: msg.id, pid: this.pid }, `farm:protocol:error ${msg.message}`);
-        const p = msg.id === undefined ? undefined : this.#pending.get(msg.id);
-        if (p?.kind === 'run') this.#settle(p, this.#infraOutcome(p, { code: 'EPN_FARM_ERROR', message: `the embedded Perl farm refused the check: ${msg.message}` }));
-        if (p?.kind === 'compile') this.#settle(p, failedCompile(p.file, msg.message));
-        return;
-      }
+        return applyError(this.#answers, msg);
     }
-  }
-
-  #onStarted(id: number, pgid: number): void {
-    const p = this.#pending.get(id);
-    if (p?.kind !== 'run') {
-      // Resolved already (the farm was too slow): nobody supervises this check any more.
-      if (this.#abandoned.has(id)) killGroup(pgid, 'SIGKILL');
-      return;
-    }
-    p.deadline.started(pgid);
-  }
-
-  #onCompiled(p: PendingCompile, msg: CompiledMessage): void {
-    if (msg.ok) this.#compiled.add(p.file);
-    else this.#compiled.delete(p.file);
-    // ok with 0 ms: it was compiled already, nothing happened.
-    if (!msg.ok || msg.compileMs > 0) this.emit('compile', { file: p.file, ok: msg.ok, compileMs: msg.compileMs });
-    this.#settle(p, compiledOutcome(msg));
-  }
-
-  #settle(p: PendingRun, outcome: FarmRunOutcome): void;
-  #settle(p: PendingCompile, outcome: FarmCompileOutcome): void;
-  #settle(p: Pending, outcome: FarmRunOutcome | FarmCompileOutcome): void {
-    if (this.#pending.get(p.id) !== p) return;
-    this.#pending.delete(p.id);
-    if (p.kind === 'run') p.deadline.finish();
-    else clearTimeout(p.timer);
-    this.#updateState();
-    (p.resolve as (o: typeof outcome) => void)(outcome);
-  }
-
-  /** An outcome for a run that got no result: the farm died, was destroyed, refused it, or never answered. */
-  #infraOutcome(p: PendingRun, error: SpawnError | undefined): FarmRunOutcome {
-    const base = notRunOutcome(error ?? { code: 'EPN_NO_ANSWER', message: '' }, p.startedAt);
-    const { timedOut, aborted, forcefullyKilled } = p.deadline;
-    const outcome: FarmRunOutcome = { ...base, durationMs: performance.now() - p.t0, timedOut, aborted, forcefullyKilled };
-    if (error) return outcome;
-    const { spawnError: _none, ...withoutError } = outcome;
-    return withoutError;
-  }
-
-  #failAll(error: SpawnError): number {
-    let n = 0;
-    for (const p of [...this.#pending.values()]) {
-      n++;
-      if (p.kind === 'compile') {
-        this.#settle(p, failedCompile(p.file, error.message));
-        continue;
-      }
-      // Nobody is left to time these plugins out: kill their groups now rather than leave orphans.
-      p.deadline.killNow();
-      this.#settle(p, this.#infraOutcome(p, error));
-    }
-    return n;
   }
 
   #onExit({ code, signal, spawnError }: FarmChildExit): void {
@@ -484,12 +274,12 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
     const how = spawnError ? spawnError.message : (signal ?? `exit code ${code}`);
     const expected = this.#expectExit;
     this.#stopReason ??= `it exited with ${how}`;
-    const n = this.#failAll({ code: 'EPN_INTERPRETER_DIED', message: `the embedded Perl interpreter (pid ${pid}) died during the check: ${how}` });
-    this.#abandoned.clear();
+    const n = this.#pending.failAll({ code: 'EPN_INTERPRETER_DIED', message: `the embedded Perl interpreter (pid ${pid}) died during the check: ${how}` });
+    this.#pending.clearAbandoned();
     const level = expected && n === 0 ? 'debug' : 'error';
-    this.#log[level]({ pid, code, signal, inFlight: n, stderr: this.#stderrTail }, `farm:process:exit ${how}`);
+    this.#log[level]({ pid, code, signal, inFlight: n, stderr: this.#stderrTail.lines }, `farm:process:exit ${how}`);
     this.#setState('dead');
-    this.emit('exit', { pid, code, signal, expected, stderrTail: [...this.#stderrTail] });
+    this.emit('exit', { pid, code, signal, expected, stderrTail: this.#stderrTail.copy() });
   }
 
   #garbage(line: string): void {
@@ -511,7 +301,6 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
 
   #onStderr(line: string): void {
     this.#stderrTail.push(line);
-    if (this.#stderrTail.length > STDERR_TAIL_LINES) this.#stderrTail.shift();
     this.#log.warn({ farmPid: this.pid }, `farm:stderr ${line}`);
   }
 
@@ -519,7 +308,7 @@ export class FarmProcess extends EventEmitter<FarmProcessEvents> {
     if (this.accepting) this.#setState(this.#pending.size > 0 ? 'busy' : 'ready');
     // An idle farm must not keep a CLI alive; a busy or starting one must.
     if (this.accepting || this.#state === 'draining') this.#child?.setRef(this.#pending.size > 0);
-    if (this.#pending.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    this.#pending.releaseIdle();
   }
 
   #setState(state: FarmProcessState): void {
