@@ -6,7 +6,7 @@
 use strict;
 use warnings;
 use Errno qw(EINTR EAGAIN);
-use Fcntl qw(F_GETFL F_SETFL F_SETFD FD_CLOEXEC O_NONBLOCK);
+use Fcntl qw(F_SETFD FD_CLOEXEC);
 use File::Spec ();
 use IO::Select ();
 use MIME::Base64 qw(decode_base64);
@@ -24,6 +24,7 @@ use MgWorkhorse::FarmMessages qw(result_line failure_result_line compiled_line e
 use MgWorkhorse::EpnCompile ();
 use MgWorkhorse::EpnChild ();
 use MgWorkhorse::EpnTraps ();
+use MgWorkhorse::RunLoop qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking);
 
 # mg-epn-check's check mode: compile (or run twice in this interpreter) one plugin with the farm's own wrapper,
 # print JSON lines, exit; the farm's loop never starts (see MgWorkhorse::LintCheck).
@@ -76,7 +77,7 @@ for my $module (@{ $opt{preload} }) {
 
 # Self-pipe: signal handlers only write a byte, so a signal that arrives just before select() still wakes it.
 pipe(my $wake_r, my $wake_w) or die "mg-epn-farm: pipe: $!\n";
-nonblocking($_) for $wake_r, $wake_w, $proto_in, $proto_out;
+nonblocking('mg-epn-farm', $_) for $wake_r, $wake_w, $proto_in, $proto_out;
 $sel->add($wake_r, $proto_in);
 my $write_sel = IO::Select->new($proto_out);
 $SIG{CHLD} = sub { syswrite $wake_w, 'c' };
@@ -98,7 +99,7 @@ sub main_loop {
     if (($stopping || !$stdin_open) && !$stopped) { $stopped = 1; stop_all() }
     write_output() if $out_buf ne '';
     last if ($stopped || $draining) && !%runs && ($out_buf eq '' || !$stdout_ok);
-    my $timeout = next_timeout();
+    my $timeout = next_timeout(\%runs);
     $timeout = 1 if !defined $timeout || $timeout > 1;    # the parent-pid check runs at least once a second
     my ($readable) = IO::Select->select($sel, ($out_buf ne '' && $stdout_ok ? $write_sel : undef), undef, $timeout);
     my $requests = 0;
@@ -113,7 +114,7 @@ sub main_loop {
     # Requests last, so that this turn's answers are built before the new children are forked together: each
     # fork makes every page shared again, and each page the farm writes afterwards costs a copy (see fork_batch).
     if ($requests) { read_requests(); fork_batch() }
-    run_timers();
+    run_timers(\%runs, \&close_stream, \&maybe_finish);
     $stopping = 1 if getppid() != $parent_pid;    # the worker died, even when it was PID 1 (reference §10.7)
     run_preloads() if @preload_queue && !$stopped;
   }
@@ -203,7 +204,8 @@ sub spawn {
   my $run = {
     id => $m->{id}, type => $type, file => $m->{file}, mode => $mode, entry => $entry, ident => $ident,
     t0 => $now, started_wall => Time::HiRes::time() * 1000, timeout_ms => $m->{timeoutMs},
-    deadline => $now + $m->{timeoutMs} / 1000, max => ($type eq 'run' ? int $m->{maxOutputBytes} : 0),
+    deadline => $now + $m->{timeoutMs} / 1000, grace => $opt{kill_grace_ms} / 1000, drain => $opt{pipe_drain_ms} / 1000,
+    max => ($type eq 'run' ? int $m->{maxOutputBytes} : 0),
     buf => { out => '', err => '' }, seen => { out => 0, err => 0 }, fh => {}, open => 0, ctl_buf => '',
     args => $m->{args} || [], env => $m->{env} || {},
   };
@@ -323,9 +325,7 @@ sub read_stream {
   }
   if (!$n) { close_stream($run, $name); return maybe_finish($run) }
   if ($name eq 'ctl') { $run->{ctl_buf} .= $chunk; return read_reports($run) }
-  $run->{seen}{$name} += $n;
-  my $room = $run->{max} - length $run->{buf}{$name};
-  $run->{buf}{$name} .= $n <= $room ? $chunk : substr($chunk, 0, $room) if $room > 0;
+  keep_output($run, $name, $chunk, $n);
 }
 
 # Reports from the child on the control pipe (MgWorkhorse::EpnChild::report): C after a compile, E at the end.
@@ -418,65 +418,9 @@ sub reap {
       read_reports($run);
       close_stream($run, 'ctl');
     }
-    $run->{drain_at} = clock_gettime(CLOCK_MONOTONIC) + $opt{pipe_drain_ms} / 1000 if $run->{open};
+    $run->{drain_at} = clock_gettime(CLOCK_MONOTONIC) + $run->{drain} if $run->{open};
     maybe_finish($run);
   }
-}
-
-### deadlines: TERM to the group, KILL after the grace period, and never wait on pipes held by strays
-sub run_timers {
-  my $now = clock_gettime(CLOCK_MONOTONIC);
-  for my $run (values %runs) {
-    if (!$run->{exited} && !$run->{terminating} && $now >= $run->{deadline}) {
-      $run->{timed_out} = 1;
-      terminate($run);
-    }
-    if (defined $run->{kill_at} && $now >= $run->{kill_at}) {
-      delete $run->{kill_at};
-      kill_group($run, 'KILL');
-      $run->{final_at} = $now + $opt{pipe_drain_ms} / 1000;
-    }
-    if (defined $run->{drain_at} && $now >= $run->{drain_at}) {
-      delete $run->{drain_at};
-      kill_group($run, 'KILL');    # what still holds the pipes is the plugin's leftover descendants
-      $run->{final_at} = $now + $opt{pipe_drain_ms} / 1000;
-    }
-    if (defined $run->{final_at} && $now >= $run->{final_at}) {
-      close_stream($run, $_) for keys %{ $run->{fh} };
-      $run->{exited} = 1;    # a child stuck in the kernel after SIGKILL: answer anyway, reap() drops it later
-      maybe_finish($run);
-    }
-  }
-}
-
-# Seconds until the next deadline, kill or drain timer of any run (undef: none).
-sub next_timeout {
-  my $now = clock_gettime(CLOCK_MONOTONIC);
-  my $next;
-  for my $run (values %runs) {
-    for my $t ($run->{exited} || $run->{terminating} ? () : $run->{deadline}, @$run{qw(kill_at drain_at final_at)}) {
-      $next = $t if defined $t && (!defined $next || $t < $next);
-    }
-  }
-  return undef unless defined $next;
-  return $next > $now ? $next - $now : 0;
-}
-
-# TERM to the run's group now, KILL after the grace period.
-sub terminate {
-  my ($run) = @_;
-  return if $run->{terminating} || $run->{done};
-  $run->{terminating} = 1;
-  kill_group($run, 'TERM');
-  $run->{kill_at} = clock_gettime(CLOCK_MONOTONIC) + $opt{kill_grace_ms} / 1000;
-}
-
-# Signals the group, and the child itself should it not be in its group yet.
-sub kill_group {
-  my ($run, $sig) = @_;
-  return unless $run->{pid};
-  kill $sig, -$run->{pid};
-  kill $sig, $run->{pid} unless $run->{exited};
 }
 
 ### EOF on stdin, TERM/INT/HUP, or the parent changed: stop every check, answer what can be answered, exit
@@ -554,25 +498,9 @@ sub emit {
 
 # Writes queued answers as far as stdout takes them; a write error means Node is gone.
 sub write_output {
-  return unless $stdout_ok;
-  while (length $out_buf) {
-    my $n = syswrite $proto_out, $out_buf;
-    if (!defined $n) {
-      return if $! == EAGAIN || $! == EINTR;
-      $stdout_ok = 0;    # Node is gone: nobody to answer; stop everything and leave
-      $out_buf   = '';
-      $stopping  = 1;
-      return;
-    }
-    substr $out_buf, 0, $n, '';
-  }
-}
-
-# Sets O_NONBLOCK on a handle.
-sub nonblocking {
-  my ($fh) = @_;
-  my $flags = fcntl $fh, F_GETFL, 0 or die "mg-epn-farm: fcntl: $!\n";
-  fcntl $fh, F_SETFL, $flags | O_NONBLOCK or die "mg-epn-farm: fcntl: $!\n";
+  return if !$stdout_ok || write_queue($proto_out, \$out_buf);
+  $stdout_ok = 0;    # Node is gone: nobody to answer; stop everything and leave
+  $stopping  = 1;
 }
 
 # One line to the farm's stderr (Node logs it).

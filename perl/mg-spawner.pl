@@ -4,11 +4,16 @@
 use strict;
 use warnings;
 use Errno qw(EINTR EAGAIN);
-use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 use IO::Poll qw(POLLIN POLLOUT POLLERR POLLHUP POLLNVAL);
 use MIME::Base64 qw(encode_base64 decode_base64);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+
+# perl/lib next to this script, found from __FILE__ as the farm does (install.sh copies perl/ whole). A plain
+# dirname, not File::Spec: that would load Cwd too, half a megabyte in a process meant to stay small. A
+# relative path is fine: this process never changes its directory.
+BEGIN { unshift @INC, (__FILE__ =~ m{\A(.*)/} ? $1 : '.') . '/lib' }
+use MgWorkhorse::RunLoop qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking);
 
 use constant PROTOCOL_VERSION => 1;
 use constant READ_CHUNK       => 65536;
@@ -29,7 +34,7 @@ open my $dev_null, '<', '/dev/null' or die "mg-spawner: /dev/null: $!\n";    # e
 
 # Self-pipe: signal handlers only write a byte, so a signal that arrives just before poll() still wakes it.
 pipe(my $wake_r, my $wake_w) or die "mg-spawner: pipe: $!\n";
-nonblocking($_) for $wake_r, $wake_w, \*STDIN, \*STDOUT;
+nonblocking('mg-spawner', $_) for $wake_r, $wake_w, \*STDIN, \*STDOUT;
 $poll->mask($wake_r => POLLIN);
 $poll->mask(\*STDIN => POLLIN);
 binmode $_ for \*STDIN, \*STDOUT;
@@ -49,7 +54,7 @@ sub main_loop {
     write_answers() if length $out_buf;    # one write per loop turn for all answers queued in the last one
     last if $stopped && !%runs && ($out_buf eq '' || !$stdout_ok);
     $poll->mask(\*STDOUT => length $out_buf && $stdout_ok ? POLLOUT : 0);
-    my $n = $poll->poll(next_timeout());
+    my $n = $poll->poll(next_timeout(\%runs));
     if ($n < 0 && $! != EINTR) { die "mg-spawner: poll: $!\n" }
     if ($poll->events($wake_r)) { my $junk; 1 while sysread $wake_r, $junk, 4096 }
     read_requests() if $stdin_open && $poll->events(\*STDIN);
@@ -58,7 +63,7 @@ sub main_loop {
       read_stream(@$s) if $poll->events($s->[0]{fh}{$s->[1]});
     }
     reap();
-    run_timers();
+    run_timers(\%runs, \&close_stream, \&maybe_finish);
   }
 }
 
@@ -164,7 +169,7 @@ sub start_run {
 
 sub add_stream {
   my ($run, $name, $fh) = @_;
-  nonblocking($fh, 1);
+  nonblocking('mg-spawner', $fh, 1);
   $run->{fh}{$name} = $fh;
   $run->{open}++;
   $stream_of{ fileno $fh } = [ $run, $name ];
@@ -188,9 +193,7 @@ sub read_stream {
   return if !defined $n && $! == EAGAIN;
   if (!$n) { close_stream($run, $name); return maybe_finish($run) }
   if ($name eq 'exec') { $run->{spawn_errno} = unpack 'N', $chunk; return }
-  $run->{seen}{$name} += $n;
-  my $room = $run->{max} - length $run->{buf}{$name};
-  $run->{buf}{$name} .= $n <= $room ? $chunk : substr($chunk, 0, $room) if $room > 0;
+  keep_output($run, $name, $chunk, $n);
 }
 
 ### reap every exited child; a plugin's exit starts the pipe-drain window
@@ -202,62 +205,6 @@ sub reap {
     $run->{drain_at} = clock_gettime(CLOCK_MONOTONIC) + $run->{drain} if $run->{open};
     maybe_finish($run);
   }
-}
-
-### deadlines: TERM to the group, KILL after the grace period, and never wait on pipes held by strays
-sub run_timers {
-  my $now = clock_gettime(CLOCK_MONOTONIC);
-  for my $run (values %runs) {
-    if (!$run->{exited} && !$run->{terminating} && $now >= $run->{deadline}) {
-      $run->{timed_out} = 1;
-      terminate($run);
-    }
-    if (defined $run->{kill_at} && $now >= $run->{kill_at}) {
-      delete $run->{kill_at};
-      $run->{forced} = 1 if kill_group($run, 'KILL');
-      $run->{final_at} = $now + $run->{drain};
-    }
-    if (defined $run->{drain_at} && $now >= $run->{drain_at}) {
-      delete $run->{drain_at};
-      $run->{forced} = 1 if kill_group($run, 'KILL') && $run->{terminating};
-      $run->{final_at} = $now + $run->{drain};
-    }
-    if (defined $run->{final_at} && $now >= $run->{final_at}) {
-      close_stream($run, $_) for keys %{ $run->{fh} };
-      $run->{exited} = 1;    # a child stuck in the kernel after SIGKILL: answer anyway, reap() drops it later
-      maybe_finish($run);
-    }
-  }
-}
-
-sub next_timeout {
-  my $now = clock_gettime(CLOCK_MONOTONIC);
-  my $next;
-  for my $run (values %runs) {
-    for my $t ($run->{exited} || $run->{terminating} ? () : $run->{deadline}, @$run{qw(kill_at drain_at final_at)}) {
-      $next = $t if defined $t && (!defined $next || $t < $next);
-    }
-  }
-  return undef unless defined $next;
-  my $wait = $next - $now;
-  return $wait > 0 ? $wait : 0;
-}
-
-sub terminate {
-  my ($run) = @_;
-  return if $run->{terminating} || $run->{done};
-  $run->{terminating} = 1;
-  kill_group($run, 'TERM');
-  $run->{kill_at} = clock_gettime(CLOCK_MONOTONIC) + $run->{grace};
-}
-
-# Signals the group, and the child itself should it not be in its group yet.
-sub kill_group {
-  my ($run, $sig) = @_;
-  return 0 unless $run->{pid};
-  my $n = kill $sig, -$run->{pid};
-  kill $sig, $run->{pid} if !$run->{exited};
-  return $n;
 }
 
 ### stdin closed or TERM/INT/HUP: stop every run as if aborted, answer them, then exit
@@ -306,26 +253,9 @@ sub emit {
 }
 
 sub write_answers {
-  return unless $stdout_ok;
-  while (length $out_buf) {
-    my $n = syswrite STDOUT, $out_buf;
-    if (!defined $n) {
-      return if $! == EAGAIN;
-      $stdout_ok = 0;    # Node is gone: nobody to answer; stop everything and leave
-      $out_buf = '';
-      $stopping ||= 1;
-      return;
-    }
-    substr $out_buf, 0, $n, '';
-  }
-}
-
-sub nonblocking {
-  my ($fh, $fresh) = @_;
-  # A fresh pipe has no status flags to keep: skip the F_GETFL (a syscall per pipe end per run).
-  my $flags = 0;
-  if (!$fresh) { $flags = fcntl $fh, F_GETFL, 0 or die "mg-spawner: fcntl: $!\n" }
-  fcntl $fh, F_SETFL, $flags | O_NONBLOCK or die "mg-spawner: fcntl: $!\n";
+  return if !$stdout_ok || write_queue(\*STDOUT, \$out_buf);
+  $stdout_ok = 0;    # Node is gone: nobody to answer; stop everything and leave
+  $stopping ||= 1;
 }
 
 __END__
