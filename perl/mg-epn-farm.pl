@@ -24,6 +24,7 @@ use MgWorkhorse::FarmMessages qw(result_line failure_result_line compiled_line e
 use MgWorkhorse::EpnCompile ();
 use MgWorkhorse::EpnChild ();
 use MgWorkhorse::EpnTraps ();
+use MgWorkhorse::Streams ();
 use MgWorkhorse::RunLoop qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking);
 
 # mg-epn-check's check mode: compile (or run twice in this interpreter) one plugin with the farm's own wrapper,
@@ -46,13 +47,18 @@ parse_options(@ARGV);
 
 my %runs;            # id => run (a check, or the child of a `compile` request)
 my %run_of_pid;      # pid => run
-my %stream_of;       # fd => [run, 'out' | 'err' | 'ctl']
 my %cache;           # file => { ident, state: probing | cached | child | failed, compiled, problem }
 my %plugin_files;    # files compiled in this process: their END blocks belong to them only
 my @batch;           # runs whose pipes are made, forked together at the end of a loop turn (see fork_batch)
 my %inc_snapshot;    # the keys of this process's %INC, shared with every child for its newModules diff
 my (@preload_queue, %preload_seen);
 my $sel = IO::Select->new;
+# Each run's 'out', 'err' and 'ctl' pipe: bare fds, read once each time select() says readable, so they stay
+# blocking, and reap() asks select() before each read of the control pipe.
+my $streams = MgWorkhorse::Streams->new(
+  watch => sub { $sel->add($_[0]) }, unwatch => sub { $sel->remove($_[0]) }, close => sub { POSIX::close($_[0]) },
+  fd    => sub { $_[0] },
+);
 my ($in_buf, $out_buf) = ('', '');
 my ($stdin_open, $stdout_ok, $stopping, $stopped, $draining) = (1, 1, 0, 0, 0);
 my $checks_started = 0;
@@ -108,13 +114,13 @@ sub main_loop {
       if    (!defined $fd)            { next }
       elsif ($fd == fileno $wake_r)   { my $junk; 1 while sysread $wake_r, $junk, 4096 }
       elsif ($fd == fileno $proto_in) { $requests = 1 }
-      elsif (my $s = $stream_of{$fd}) { read_stream(@$s) }
+      elsif (my $s = $streams->of($fd)) { read_stream(@$s) }
     }
     reap();
     # Requests last, so that this turn's answers are built before the new children are forked together: each
     # fork makes every page shared again, and each page the farm writes afterwards costs a copy (see fork_batch).
     if ($requests) { read_requests(); fork_batch() }
-    run_timers(\%runs, \&close_stream, \&maybe_finish);
+    run_timers(\%runs, sub { $streams->close(@_) }, \&maybe_finish);
     $stopping = 1 if getppid() != $parent_pid;    # the worker died, even when it was PID 1 (reference §10.7)
     run_preloads() if @preload_queue && !$stopped;
   }
@@ -225,9 +231,9 @@ sub spawn {
   my ($out_r, $out_w, $err_r, $err_w, $ctl_r, $ctl_w) = @fds;
   $run->{child_fh} = [ $out_w, $err_w, $ctl_w ];
   $runs{ $run->{id} } = $run;
-  add_stream($run, out => $out_r);
-  add_stream($run, err => $err_r);
-  add_stream($run, ctl => $ctl_r);
+  $streams->add($run, out => $out_r);
+  $streams->add($run, err => $err_r);
+  $streams->add($run, ctl => $ctl_r);
   push @batch, $run;
 }
 
@@ -249,7 +255,7 @@ sub fork_batch {
   for my $run (@runs) {
     POSIX::close($_) for @{ delete $run->{child_fh} };
     if (my $err = delete $run->{fork_error}) {
-      close_stream($run, $_) for keys %{ $run->{fh} };
+      $streams->close($run, $_) for keys %{ $run->{fh} };
       delete $runs{ $run->{id} };
       forget_probe($run);
       emit_error($run->{id}, "fork failed: $err");
@@ -293,26 +299,6 @@ sub child_main {
 # Remembers the keys of %INC (children report the keys they add); redone whenever the farm loads something.
 sub refresh_inc_snapshot { %inc_snapshot = map { $_ => 1 } keys %INC }
 
-# Watches one of a child's pipes (a bare fd) in the select loop. It stays blocking: it is read once each time
-# select() says it is readable, and reap() asks select() before each read of the control pipe.
-sub add_stream {
-  my ($run, $name, $fd) = @_;
-  $run->{fh}{$name} = $fd;
-  $run->{open}++;
-  $stream_of{$fd} = [ $run, $name ];
-  $sel->add($fd);
-}
-
-# Stops watching a pipe and closes it.
-sub close_stream {
-  my ($run, $name) = @_;
-  my $fd = delete $run->{fh}{$name} // return;
-  delete $stream_of{$fd};
-  $sel->remove($fd);
-  POSIX::close($fd);
-  $run->{open}--;
-}
-
 ### plugin output: keep up to the cap, count and drop the rest (the pipe must drain or the plugin blocks)
 sub read_stream {
   my ($run, $name) = @_;
@@ -323,7 +309,7 @@ sub read_stream {
     return if $! == EAGAIN || $! == EINTR;
     $n = 0;
   }
-  if (!$n) { close_stream($run, $name); return maybe_finish($run) }
+  if (!$n) { $streams->close($run, $name); return maybe_finish($run) }
   if ($name eq 'ctl') { $run->{ctl_buf} .= $chunk; return read_reports($run) }
   keep_output($run, $name, $chunk, $n);
 }
@@ -416,7 +402,7 @@ sub reap {
         $run->{ctl_buf} .= $chunk;
       }
       read_reports($run);
-      close_stream($run, 'ctl');
+      $streams->close($run, 'ctl');
     }
     $run->{drain_at} = clock_gettime(CLOCK_MONOTONIC) + $run->{drain} if $run->{open};
     maybe_finish($run);

@@ -13,6 +13,7 @@ use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 # dirname, not File::Spec: that would load Cwd too, half a megabyte in a process meant to stay small. A
 # relative path is fine: this process never changes its directory.
 BEGIN { unshift @INC, (__FILE__ =~ m{\A(.*)/} ? $1 : '.') . '/lib' }
+use MgWorkhorse::Streams ();
 use MgWorkhorse::RunLoop qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking);
 
 use constant PROTOCOL_VERSION => 1;
@@ -21,8 +22,13 @@ use constant DEBUG            => $ENV{MG_SPAWNER_DEBUG} || 0;
 
 my %runs;        # id  => run
 my %run_of_pid;  # pid => run
-my %stream_of;   # fileno => [run, 'out' | 'err' | 'exec']
 my $poll     = IO::Poll->new;
+my $streams  = MgWorkhorse::Streams->new(    # each run's 'out', 'err' and 'exec' pipe, by fileno
+  watch   => sub { nonblocking('mg-spawner', $_[0], 1); $poll->mask($_[0] => POLLIN) },
+  unwatch => sub { $poll->remove($_[0]) },
+  close   => sub { close $_[0] },
+  fd      => sub { fileno $_[0] },
+);
 my $in_buf   = '';
 my $out_buf  = '';
 my $stdin_open = 1;
@@ -58,12 +64,12 @@ sub main_loop {
     if ($n < 0 && $! != EINTR) { die "mg-spawner: poll: $!\n" }
     if ($poll->events($wake_r)) { my $junk; 1 while sysread $wake_r, $junk, 4096 }
     read_requests() if $stdin_open && $poll->events(\*STDIN);
-    for my $fd (keys %stream_of) {
-      my $s = $stream_of{$fd} or next;
+    for my $fd ($streams->fds) {
+      my $s = $streams->of($fd) or next;
       read_stream(@$s) if $poll->events($s->[0]{fh}{$s->[1]});
     }
     reap();
-    run_timers(\%runs, \&close_stream, \&maybe_finish);
+    run_timers(\%runs, sub { $streams->close(@_) }, \&maybe_finish);
   }
 }
 
@@ -160,29 +166,11 @@ sub start_run {
   setpgrp($pid, $pid);    # also from this side, so a kill(-pid) right after fork cannot miss the group
   $run->{pid} = $pid;
   $run_of_pid{$pid} = $run;
-  add_stream($run, out => $out_r);
-  add_stream($run, err => $err_r);
-  add_stream($run, exec => $exec_r);
+  $streams->add($run, out => $out_r);
+  $streams->add($run, err => $err_r);
+  $streams->add($run, exec => $exec_r);
   emit(sprintf '{"type":"started","id":%d,"pid":%d}', $id, $pid);
   print STDERR "mg-spawner: run $id pid $pid: @$argv\n" if DEBUG;
-}
-
-sub add_stream {
-  my ($run, $name, $fh) = @_;
-  nonblocking('mg-spawner', $fh, 1);
-  $run->{fh}{$name} = $fh;
-  $run->{open}++;
-  $stream_of{ fileno $fh } = [ $run, $name ];
-  $poll->mask($fh => POLLIN);
-}
-
-sub close_stream {
-  my ($run, $name) = @_;
-  my $fh = delete $run->{fh}{$name} or return;
-  delete $stream_of{ fileno $fh };
-  $poll->remove($fh);
-  close $fh;
-  $run->{open}--;
 }
 
 ### read plugin output: keep up to the cap, count and drop the rest (the pipe must drain or the plugin blocks)
@@ -191,7 +179,7 @@ sub read_stream {
   my $fh = $run->{fh}{$name};
   my $n = sysread $fh, my $chunk, READ_CHUNK;
   return if !defined $n && $! == EAGAIN;
-  if (!$n) { close_stream($run, $name); return maybe_finish($run) }
+  if (!$n) { $streams->close($run, $name); return maybe_finish($run) }
   if ($name eq 'exec') { $run->{spawn_errno} = unpack 'N', $chunk; return }
   keep_output($run, $name, $chunk, $n);
 }
