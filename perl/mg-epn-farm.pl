@@ -25,7 +25,8 @@ use MgWorkhorse::EpnCompile ();
 use MgWorkhorse::EpnChild ();
 use MgWorkhorse::EpnTraps ();
 use MgWorkhorse::Streams ();
-use MgWorkhorse::RunLoop qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking);
+use MgWorkhorse::RunLoop
+  qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking wake_on_signals drain_wake);
 
 # mg-epn-check's check mode: compile (or run twice in this interpreter) one plugin with the farm's own wrapper,
 # print JSON lines, exit; the farm's loop never starts (see MgWorkhorse::LintCheck).
@@ -81,14 +82,10 @@ for my $module (@{ $opt{preload} }) {
   logmsg("--preload $module failed: $err") if $err;
 }
 
-# Self-pipe: signal handlers only write a byte, so a signal that arrives just before select() still wakes it.
-pipe(my $wake_r, my $wake_w) or die "mg-epn-farm: pipe: $!\n";
-nonblocking('mg-epn-farm', $_) for $wake_r, $wake_w, $proto_in, $proto_out;
+my ($wake_r, $wake_w) = wake_on_signals('mg-epn-farm', \$stopping);    # CHLD, TERM, INT, HUP wake select()
+nonblocking('mg-epn-farm', $_) for $proto_in, $proto_out;
 $sel->add($wake_r, $proto_in);
 my $write_sel = IO::Select->new($proto_out);
-$SIG{CHLD} = sub { syswrite $wake_w, 'c' };
-$SIG{$_} = sub { $stopping = 1; syswrite $wake_w, 's' } for qw(TERM INT HUP);
-$SIG{PIPE} = 'IGNORE';    # a vanished Node shows up as EPIPE on write
 
 emit(sprintf '{"type":"ready","version":%d,"pid":%d,"perl":%s}', PROTOCOL_VERSION, $$, json_str("$^V"));
 my $loop_ok = eval { main_loop(); 1 };
@@ -112,7 +109,7 @@ sub main_loop {
     for my $fh (@{ $readable || [] }) {
       my $fd = ref $fh ? fileno $fh : $fh;    # the children's pipes are bare fds (see spawn)
       if    (!defined $fd)            { next }
-      elsif ($fd == fileno $wake_r)   { my $junk; 1 while sysread $wake_r, $junk, 4096 }
+      elsif ($fd == fileno $wake_r)   { drain_wake($wake_r) }
       elsif ($fd == fileno $proto_in) { $requests = 1 }
       elsif (my $s = $streams->of($fd)) { read_stream(@$s) }
     }

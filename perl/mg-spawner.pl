@@ -14,7 +14,8 @@ use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 # relative path is fine: this process never changes its directory.
 BEGIN { unshift @INC, (__FILE__ =~ m{\A(.*)/} ? $1 : '.') . '/lib' }
 use MgWorkhorse::Streams ();
-use MgWorkhorse::RunLoop qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking);
+use MgWorkhorse::RunLoop
+  qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking wake_on_signals drain_wake);
 
 use constant PROTOCOL_VERSION => 1;
 use constant READ_CHUNK       => 65536;
@@ -38,16 +39,11 @@ my $stopped    = 0;    # stop_all() has run
 
 open my $dev_null, '<', '/dev/null' or die "mg-spawner: /dev/null: $!\n";    # every plugin's stdin
 
-# Self-pipe: signal handlers only write a byte, so a signal that arrives just before poll() still wakes it.
-pipe(my $wake_r, my $wake_w) or die "mg-spawner: pipe: $!\n";
-nonblocking('mg-spawner', $_) for $wake_r, $wake_w, \*STDIN, \*STDOUT;
+my ($wake_r) = wake_on_signals('mg-spawner', \$stopping);    # CHLD, TERM, INT, HUP wake poll()
+nonblocking('mg-spawner', $_) for \*STDIN, \*STDOUT;
 $poll->mask($wake_r => POLLIN);
 $poll->mask(\*STDIN => POLLIN);
 binmode $_ for \*STDIN, \*STDOUT;
-
-$SIG{CHLD} = sub { syswrite $wake_w, 'c' };
-$SIG{$_} = sub { $stopping = 1; syswrite $wake_w, 's' } for qw(TERM INT HUP);
-$SIG{PIPE} = 'IGNORE';    # a vanished Node shows up as EPIPE on write
 
 emit(sprintf '{"type":"ready","pid":%d,"version":%d}', $$, PROTOCOL_VERSION);
 main_loop();
@@ -62,7 +58,7 @@ sub main_loop {
     $poll->mask(\*STDOUT => length $out_buf && $stdout_ok ? POLLOUT : 0);
     my $n = $poll->poll(next_timeout(\%runs));
     if ($n < 0 && $! != EINTR) { die "mg-spawner: poll: $!\n" }
-    if ($poll->events($wake_r)) { my $junk; 1 while sysread $wake_r, $junk, 4096 }
+    drain_wake($wake_r) if $poll->events($wake_r);
     read_requests() if $stdin_open && $poll->events(\*STDIN);
     for my $fd ($streams->fds) {
       my $s = $streams->of($fd) or next;

@@ -1,5 +1,6 @@
 # The run life cycle both helpers share (MgWorkhorse::RunLoop, MgWorkhorse::Streams): output cap, timers, TERM
-# then KILL to a real process group with the forced flag, the answer queue on a dead reader, pipe bookkeeping.
+# then KILL to a real process group with the forced flag, the answer queue on a dead reader, pipe bookkeeping,
+# the self-pipe woken by signals.
 use strict;
 use warnings;
 use Test::More;
@@ -8,7 +9,8 @@ use FarmTest qw(repo_dir);
 use lib FarmTest::repo_dir() . '/perl/lib';
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC sleep);
-use MgWorkhorse::RunLoop qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking);
+use MgWorkhorse::RunLoop
+  qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking wake_on_signals drain_wake);
 use MgWorkhorse::Streams ();
 
 subtest 'keep_output keeps up to the cap and counts the rest' => sub {
@@ -89,6 +91,20 @@ subtest 'Streams: add and close keep {open}, {fh} and the fd index together' => 
   is_deeply \@closed, [11], 'the close sub ran once';
   is_deeply \@watched, [12], 'no longer watched';
   is $s->of(11), undef, 'no longer indexed';
+};
+
+subtest 'wake_on_signals: HUP sets stopping and wakes the loop; drain_wake empties the pipe' => sub {
+  local @SIG{qw(CHLD TERM INT HUP PIPE)};
+  my $stopping = 0;
+  my ($wake_r) = wake_on_signals('t', \$stopping);
+  kill 'HUP', $$;
+  my $until = clock_gettime(CLOCK_MONOTONIC) + 10;
+  sleep 0.01 while !$stopping && clock_gettime(CLOCK_MONOTONIC) < $until;
+  is $stopping, 1, 'stopping set';
+  vec(my $bits = '', fileno $wake_r, 1) = 1;
+  is select(my $ready = $bits, undef, undef, 5), 1, 'the self-pipe is readable';
+  drain_wake($wake_r);
+  is select($ready = $bits, undef, undef, 0), 0, 'and empty after drain_wake';
 };
 
 done_testing;

@@ -12,7 +12,8 @@ use Exporter qw(import);
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 
-our @EXPORT_OK = qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking);
+our @EXPORT_OK = qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking wake_on_signals
+  drain_wake);
 
 ### deadlines: TERM to the group, KILL after the grace period, and never wait on pipes held by strays.
 # $close->($run, $name) closes one of the run's pipes, $finish->($run) answers it once it can be answered.
@@ -106,6 +107,26 @@ sub nonblocking {
   my $flags = 0;
   if (!$fresh) { $flags = fcntl $fh, F_GETFL, 0 or die "$who: fcntl: $!\n" }
   fcntl $fh, F_SETFL, $flags | O_NONBLOCK or die "$who: fcntl: $!\n";
+}
+
+# Self-pipe: signal handlers only write a byte, so a signal that arrives just before poll() or select() still
+# wakes the loop. CHLD wakes it; TERM, INT and HUP also set $$stopping; SIGPIPE is ignored, as a vanished Node
+# shows up as EPIPE on write. Returns the pipe's (read end, write end), both non-blocking.
+sub wake_on_signals {
+  my ($who, $stopping) = @_;
+  pipe(my $wake_r, my $wake_w) or die "$who: pipe: $!\n";
+  nonblocking($who, $_) for $wake_r, $wake_w;
+  $SIG{CHLD} = sub { syswrite $wake_w, 'c' };
+  $SIG{$_} = sub { $$stopping = 1; syswrite $wake_w, 's' } for qw(TERM INT HUP);
+  $SIG{PIPE} = 'IGNORE';
+  return ($wake_r, $wake_w);
+}
+
+# Empties the self-pipe once the loop woke up.
+sub drain_wake {
+  my ($wake_r) = @_;
+  my $junk;
+  1 while sysread $wake_r, $junk, 4096;
 }
 
 1;
