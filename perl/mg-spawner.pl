@@ -272,6 +272,10 @@ gets SIGTERM and, C<killGraceMs> later, SIGKILL. When the plugin exits but somet
 still holds its pipes, the helper waits C<pipeDrainMs>, SIGKILLs the group and answers. Children are
 reaped with waitpid() on SIGCHLD.
 
+The deadlines, the kills, the output cap, the answer queue and the pipe bookkeeping are shared with the
+Embedded Perl farm in F<lib/MgWorkhorse/RunLoop.pm> and F<lib/MgWorkhorse/Streams.pm> next to this script
+(core modules only); the helper finds them from its own path, so copy F<perl/> whole.
+
 =head1 PROTOCOL
 
 One JSON object per line each way. Every string that Node sends (argv, shell line, env, cwd) is base64
