@@ -99,9 +99,12 @@ export class SpoolReplayer {
         continue;
       }
       attempt = 0;
-      await spool.remove(entry);
+      // remove() takes the entry out of the count at once; counting it as replayed in the same turn keeps
+      // `spool.count` and `replayed` consistent for anyone who looks while the file is being unlinked.
+      const removed = spool.remove(entry);
       this.#replayed++;
       this.#o.onReplayed?.();
+      await removed;
     }
     if (spool.count === 0) logger.info('result:spool:replay spool is empty again');
   }
