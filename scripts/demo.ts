@@ -34,7 +34,7 @@ const CHECKS: DemoCheck[] = [
   { queue: 'service', what: 'check_file_age (Perl)', job: service('web01', 'hostname file', `${PLUGINS}/check_file_age -f /etc/hostname -w 315360000 -c 630720000`) },
   { queue: 'service', what: 'EPN plugin', job: service('web01', 'load (epn)', `${ROOT}plugins/check_epn_demo.pl -w 2000 -c 4000`) },
   { queue: 'service', what: 'Perl with -epn', job: service('web01', 'perl (-epn)', `${ROOT}plugins/check_noepn_demo.pl`) },
-  { queue: 'service', what: 'shell pipeline', job: service('web01', 'pipeline', `${PLUGINS}/check_dummy 2 "piped through cat" | /bin/cat`) },
+  { queue: 'service', what: 'shell pipeline', job: service('web01', 'pipeline', `${PLUGINS}/check_dummy 0 "piped through cat" | /bin/cat`) },
   { queue: 'service', what: 'stderr', job: service('db01', 'disk', `${ROOT}plugins/check_stderr_demo.sh`) },
   { queue: 'service', what: 'timeout (2 s)', job: service('db01', 'slow', `${ROOT}plugins/check_slow_demo.sh`, { timeout: 2 }) },
   { queue: 'special', what: 'custom WORKER queue', job: service('db01', 'custom queue', `${PLUGINS}/check_dummy 0 "served from queue special"`) },
