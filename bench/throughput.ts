@@ -21,7 +21,10 @@
 //   --reader=live      (default) results are read and decoded while the worker runs, by a GearmanWorker (maxJobs 50)
 //   --reader=after     the clock stops when gearmand's `status` shows N results queued in check_results (polled
 //                      every 25 ms); they are read and decoded after that, so the reader's CPU is not in the window
-//   --profile=DIR      run the worker under `node --cpu-prof --cpu-prof-dir=DIR` (one .cpuprofile per run)
+//   --profile=DIR      run the worker under `node --cpu-prof --cpu-prof-dir=DIR` (one .cpuprofile per run; read it
+//                      with bench/cpuprofile-summary.ts). It samples wall time of the JS thread, so on a busy machine a
+//                      syscall that wakes gearmand looks dear (we are preempted in it): check with --node-args + perf.
+//   --node-args=ARGS   extra node options for the worker, space-separated (e.g. --perf-basic-prof for `perf record`)
 //
 // The worker runs from a private copy of dist/ (taken after the build), so a concurrent rebuild of dist/ by
 // someone else cannot change the code under measurement half-way.
@@ -71,13 +74,14 @@ interface Options {
   build: BuildMode;
   calibrate: boolean;
   profileDir: string | undefined;
+  nodeArgs: string[];
   reader: 'live' | 'after';
   maxOthersPct: number;
   retries: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, grid: 'full', repeat: 1, n: undefined, only: undefined, limitS: 120, quietWaitS: 20, gearmandThreads: 1, build: 'auto', calibrate: true, profileDir: undefined, reader: 'live', maxOthersPct: 15, retries: 2 };
+  const o: Options = { quick: false, grid: 'full', repeat: 1, n: undefined, only: undefined, limitS: 120, quietWaitS: 20, gearmandThreads: 1, build: 'auto', calibrate: true, profileDir: undefined, nodeArgs: [], reader: 'live', maxOthersPct: 15, retries: 2 };
   let gridGiven = false;
   let limitGiven = false;
   o.build = parseBenchArgs(argv, 'bench/throughput.ts', (k, v) => {
@@ -99,6 +103,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--retries') o.retries = Math.floor(num());
     else if (k === '--reader' && (v === 'live' || v === 'after')) o.reader = v;
     else if (k === '--profile' && v !== '') o.profileDir = v;
+    else if (k === '--node-args') o.nodeArgs = v.split(/\s+/).filter((a) => a !== '');
     else return false;
     return true;
   });
@@ -372,7 +377,7 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
       `spawner=${v.spawner}`, `job_pool_threads=${v.pool}`, 'internal_check_dummy=no', 'debug=0',
     ];
     const spawnedAt = nowS();
-    const prof = o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
+    const prof = [...o.nodeArgs, ...(o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`])];
     const { proc, exited } = spawnWorker(cli, args, prof);
     worker = proc;
     workerExit = exited;

@@ -13,6 +13,8 @@ import { encodePacket, PacketParser } from './codec.js';
 import type { Packet } from './codec.js';
 import { PacketType } from './constants.js';
 import { connectTcp, DEFAULT_CONNECT_TIMEOUT_MS } from './tcp-connect.js';
+import { WriteBatch } from './write-batch.js';
+import type { WriteStats } from './write-batch.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'closed';
 
@@ -61,6 +63,9 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
   readonly #parser: PacketParser;
   #state: ConnectionState = 'idle';
   #socket: Socket | undefined;
+  /** Packets of this turn for #socket, written together. */
+  #batch: WriteBatch | undefined;
+  readonly #writeStats: WriteStats = { packets: 0, writes: 0 };
   #attempt = 0;
   #epoch = 0;
   #lastError: MgError | undefined;
@@ -100,6 +105,11 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
   /** Increases with each established connection: a job handle is only valid within the epoch that saw it. */
   get epoch(): number {
     return this.#epoch;
+  }
+
+  /** Packets sent and socket writes made so far (packets of one event-loop turn share a write). */
+  get writeStats(): Readonly<WriteStats> {
+    return { ...this.#writeStats };
   }
 
   /** Why the last attempt failed or the last connection ended. */
@@ -149,11 +159,14 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     });
   }
 
-  /** Sends one request packet. Returns false, sending nothing, when not connected: callers decide what that means. */
+  /**
+   * Sends one request packet: it is queued and written with the others of this event-loop turn, in order.
+   * Returns false, sending nothing, when not connected: callers decide what that means.
+   */
   send(type: number, args: readonly (Buffer | string)[] = []): boolean {
-    const socket = this.#socket;
-    if (this.#state !== 'connected' || socket === undefined) return false;
-    socket.write(encodePacket('REQ', type, args));
+    const batch = this.#batch;
+    if (this.#state !== 'connected' || batch === undefined) return false;
+    batch.add(encodePacket('REQ', type, args));
     return true;
   }
 
@@ -177,6 +190,7 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
         err === undefined
           ? this.#closedError()
           : (asMgError(err) ?? new MgError('MG_ERR_CLOSED', `connection to job server ${this.server} destroyed: ${err.message}`, { cause: err }));
+      this.#batch?.discard();
       socket.destroy();
     }
     this.#closing ??= Promise.resolve();
@@ -186,6 +200,7 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     this.#stop();
     const socket = this.#socket;
     if (socket === undefined || socket.destroyed) return;
+    this.#batch?.flush(); // what was sent before close() still goes out, ahead of our FIN
     this.#disconnectReason ??= this.#closedError();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => socket.destroy(), this.#opts.closeTimeoutMs);
@@ -239,6 +254,7 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     }
     this.#connectAbort = undefined;
     this.#socket = socket;
+    this.#batch = new WriteBatch(socket, this.#writeStats);
     this.#disconnectReason = undefined;
     this.#parser.reset();
     socket.setNoDelay(true);
@@ -283,12 +299,15 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
 
   #fail(reason: MgError): void {
     this.#disconnectReason ??= reason;
+    this.#batch?.discard();
     this.#socket?.destroy();
   }
 
   #onClose(socket: Socket): void {
     if (this.#socket !== socket) return;
     this.#socket = undefined;
+    this.#batch?.discard();
+    this.#batch = undefined;
     this.#stopKeepalive();
     const reason =
       this.#disconnectReason ??
