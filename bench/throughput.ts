@@ -24,6 +24,8 @@
 //   --profile=DIR      run the worker under `node --cpu-prof --cpu-prof-dir=DIR` (one .cpuprofile per run; read it
 //                      with bench/cpuprofile-summary.ts). It samples wall time of the JS thread, so on a busy machine a
 //                      syscall that wakes gearmand looks dear (we are preempted in it): check with --node-args + perf.
+//   --plugins=LIST     plugins of the grid, comma-separated (default check_dummy,shell; also `internal`: the same
+//                      check_dummy line run by the worker's internal check_dummy, no fork: the Node side alone)
 //   --node-args=ARGS   extra node options for the worker, space-separated (e.g. --perf-basic-prof for `perf record`)
 //
 // The worker runs from a private copy of dist/ (taken after the build), so a concurrent rebuild of dist/ by
@@ -50,7 +52,12 @@ const MARK = 'mgbench';
 const PLUGINS = {
   check_dummy: `${CHECK_DUMMY} 0 ${MARK}`,
   shell: `${CHECK_DUMMY} 0 ${MARK} | /bin/cat`,
+  // The same line answered by the worker's internal check_dummy (internal_check_dummy=yes): no fork at all, so
+  // the worker's CPU per check is what Node spends around a check (Gearman, codec, classification, result).
+  internal: `${CHECK_DUMMY} 0 ${MARK}`,
 } as const;
+/** The plugins of the grid unless --plugins names others. */
+const DEFAULT_PLUGINS: readonly Plugin[] = ['check_dummy', 'shell'];
 type Plugin = keyof typeof PLUGINS;
 type SpawnerName = 'helper' | 'spawn';
 
@@ -75,13 +82,14 @@ interface Options {
   calibrate: boolean;
   profileDir: string | undefined;
   nodeArgs: string[];
+  plugins: readonly Plugin[];
   reader: 'live' | 'after';
   maxOthersPct: number;
   retries: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, grid: 'full', repeat: 1, n: undefined, only: undefined, limitS: 120, quietWaitS: 20, gearmandThreads: 1, build: 'auto', calibrate: true, profileDir: undefined, nodeArgs: [], reader: 'live', maxOthersPct: 15, retries: 2 };
+  const o: Options = { quick: false, grid: 'full', repeat: 1, n: undefined, only: undefined, limitS: 120, quietWaitS: 20, gearmandThreads: 1, build: 'auto', calibrate: true, profileDir: undefined, nodeArgs: [], plugins: DEFAULT_PLUGINS, reader: 'live', maxOthersPct: 15, retries: 2 };
   let gridGiven = false;
   let limitGiven = false;
   o.build = parseBenchArgs(argv, 'bench/throughput.ts', (k, v) => {
@@ -103,6 +111,10 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--retries') o.retries = Math.floor(num());
     else if (k === '--reader' && (v === 'live' || v === 'after')) o.reader = v;
     else if (k === '--profile' && v !== '') o.profileDir = v;
+    else if (k === '--plugins') o.plugins = v.split(',').map((p) => {
+      if (!Object.hasOwn(PLUGINS, p)) throw new Error(`--plugins: unknown plugin "${p}" (known: ${Object.keys(PLUGINS).join(', ')})`);
+      return p as Plugin;
+    });
     else if (k === '--node-args') o.nodeArgs = v.split(/\s+/).filter((a) => a !== '');
     else return false;
     return true;
@@ -127,7 +139,7 @@ const label = (v: Variant): string => `${v.plugin} c${v.conc} ${v.spawner} pool$
 function variants(o: Options): Variant[] {
   const nFor = (conc: number): number => o.n ?? (o.quick ? (conc === 1 ? 300 : 1000) : conc === 1 ? 1000 : 3000);
   const out: Variant[] = [];
-  for (const plugin of Object.keys(PLUGINS) as Plugin[]) {
+  for (const plugin of o.plugins) {
     for (const spawner of ['helper', 'spawn'] as const) {
       for (const pool of [0, 2]) {
         const isDefault = spawner === 'helper' && pool === 0;
@@ -374,7 +386,7 @@ async function runOnce(v: Variant, cli: string, o: Options, preBusyPct: number, 
 
     const args = [
       `server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'identifier=mgbench', 'services=yes', `max-worker=${v.conc}`,
-      `spawner=${v.spawner}`, `job_pool_threads=${v.pool}`, 'internal_check_dummy=no', 'debug=0',
+      `spawner=${v.spawner}`, `job_pool_threads=${v.pool}`, `internal_check_dummy=${v.plugin === 'internal' ? 'yes' : 'no'}`, 'debug=0',
     ];
     const spawnedAt = nowS();
     const prof = [...o.nodeArgs, ...(o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`])];

@@ -49,6 +49,12 @@ export type ConnectionEvents = {
   packet: [packet: Packet];
 };
 
+/** Where one connect attempt's bytes go: held until the socket is adopted, then handed to #onData. */
+interface AttemptReads {
+  socket: Socket | undefined;
+  early: Buffer[];
+}
+
 // Payload of our keepalive ECHO_REQ, so its ECHO_RES is told apart from a caller's own echo.
 const KEEPALIVE_TOKEN = Buffer.from('mg-workhorse-keepalive');
 
@@ -227,8 +233,16 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     this.#state = 'connecting';
     const abort = new AbortController();
     this.#connectAbort = abort;
-    connectTcp(this.address, { timeoutMs: this.#opts.connectTimeoutMs, signal: abort.signal }).then(
-      (socket) => this.#onSocket(socket, abort),
+    // Bytes come through `onread` rather than 'data' events: no Readable stream work per read (a few µs of
+    // every check). They are only valid during the call, so they are copied: packets are views into them.
+    const reads: AttemptReads = { socket: undefined, early: [] };
+    const onread = (bytes: Buffer): void => {
+      const chunk = Buffer.from(bytes);
+      if (reads.socket === undefined) reads.early.push(chunk);
+      else this.#onData(reads.socket, chunk);
+    };
+    connectTcp(this.address, { timeoutMs: this.#opts.connectTimeoutMs, signal: abort.signal, onread }).then(
+      (socket) => this.#onSocket(socket, abort, reads),
       (err: unknown) => this.#onConnectFailed(err, abort),
     );
   }
@@ -246,7 +260,7 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     this.emit('connectFailed', reason);
   }
 
-  #onSocket(socket: Socket, abort: AbortController): void {
+  #onSocket(socket: Socket, abort: AbortController, reads: AttemptReads): void {
     if (this.#connectAbort !== abort) {
       socket.destroy(); // closed while the handshake completed
       this.emit('connectFailed', this.#closedError());
@@ -259,7 +273,6 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     this.#parser.reset();
     socket.setNoDelay(true);
     socket.setKeepAlive(true, this.#opts.tcpKeepAliveDelayMs);
-    socket.on('data', (chunk: Buffer) => this.#onData(socket, chunk));
     socket.on('error', (cause: Error) => {
       this.#disconnectReason ??= new MgError('MG_ERR_GEARMAN_CONNECTION_CLOSED', `connection to job server ${this.server} broke: ${cause.message}`, {
         cause,
@@ -272,6 +285,8 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     this.#startKeepalive();
     this.#log.debug('gearman:connect');
     this.emit('connect');
+    reads.socket = socket;
+    for (const chunk of reads.early.splice(0)) this.#onData(socket, chunk);
   }
 
   #onData(socket: Socket, chunk: Buffer): void {

@@ -13,7 +13,15 @@ export interface TcpConnectOptions {
   timeoutMs?: number;
   /** Aborting destroys the half-open socket and rejects with MG_ERR_CLOSED. */
   signal?: AbortSignal;
+  /**
+   * Receive bytes through this callback instead of 'data' events (net's `onread`): the socket reads into one
+   * reused buffer and skips the Readable stream's per-read work. The bytes are only valid during the call.
+   */
+  onread?: (bytes: Buffer) => void;
 }
+
+/** Bytes one read may bring (net's own default for a socket). */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /** Resolves with a connected socket; rejects MG_ERR_GEARMAN_CONNECT_TIMEOUT, MG_ERR_GEARMAN_CONNECT or MG_ERR_CLOSED. */
 export function connectTcp(address: ServerAddress, options: TcpConnectOptions = {}): Promise<Socket> {
@@ -25,7 +33,22 @@ export function connectTcp(address: ServerAddress, options: TcpConnectOptions = 
       reject(new MgError('MG_ERR_CLOSED', `connect to ${server} aborted`, { details: { server } }));
       return;
     }
-    const socket = net.connect({ host: address.host, port: address.port });
+    const onread = options.onread;
+    const socket = net.connect({
+      host: address.host,
+      port: address.port,
+      ...(onread === undefined
+        ? {}
+        : {
+          onread: {
+            buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+            callback: (n: number, buf: Uint8Array) => {
+              onread(Buffer.from(buf.buffer, buf.byteOffset, n));
+              return true; // false would pause the socket
+            },
+          },
+        }),
+    });
     const fail = (err: MgError): void => {
       cleanup();
       socket.destroy();

@@ -7,7 +7,7 @@ import type { Spawner } from '../exec/spawner.js';
 import type { WorkerJob } from '../gearman/worker-job.js';
 import { coreStartTimeOf, type ParsedJob, type ValidJob } from '../job/job-text.js';
 import { buildResultText } from '../job/result-text.js';
-import type { Logger } from '../log.js';
+import { LazyChildLogger, type Logger } from '../log.js';
 import type { JobCodec } from './job-codec.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import type { ResultSender } from './result-sender.js';
@@ -101,7 +101,7 @@ async function handle(job: WorkerJob, ctx: JobHandlerContext): Promise<void> {
   }
   const j = decoded.job;
   // The GRAB_JOB_UNIQ id goes on every line of the job, so a job handed out twice can be traced.
-  const log = ctx.logger.child({ handle: job.handle, unique: job.unique, queue: job.functionName, host: j.hostName, service: j.serviceDescription });
+  const log = new LazyChildLogger(ctx.logger, { handle: job.handle, unique: job.unique, queue: job.functionName, host: j.hostName, service: j.serviceDescription });
   log.debug({ type: j.type, server: job.server }, 'job:start');
 
   const late = tooLate(j, ctx.config);

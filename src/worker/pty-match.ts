@@ -29,12 +29,24 @@ export function globToRegExp(glob: string): RegExp {
   return re;
 }
 
-/** The program a command line starts (after KEY=VALUE words), without shell parsing: enough for a path match. */
+const WORD = /\S+/g;
+
+/**
+ * The program a command line starts (after KEY=VALUE words), without shell parsing: enough for a path match.
+ * '' for a line without words. It walks the words instead of splitting the whole line: this runs for every job.
+ */
 export function programOf(line: string): string | undefined {
-  for (const word of line.trim().split(/\s+/)) {
-    if (!ENV_WORD.test(word)) return word.replace(/^['"]|['"]$/g, '');
+  WORD.lastIndex = 0;
+  let words = 0;
+  for (let m = WORD.exec(line); m !== null; m = WORD.exec(line)) {
+    words++;
+    const word = m[0];
+    if (!ENV_WORD.test(word)) {
+      WORD.lastIndex = 0;
+      return word.replace(/^['"]|['"]$/g, '');
+    }
   }
-  return undefined;
+  return words === 0 ? '' : undefined;
 }
 
 /** True when the command's plugin should run under a pty. */

@@ -52,47 +52,70 @@ export function notificationEnv(job: ValidJob): Record<string, string> | undefin
     : { NAGIOS_HOSTOUTPUT: output, NAGIOS_LONGHOSTOUTPUT: long };
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The run options that depend on the config alone, made once per config instead of once per job. */
+type FixedOptions = Pick<RunCommandOptions, 'killGracePeriodMs' | 'maxOutputBytes' | 'restrict' | 'internal'>;
+const fixedByConfig = new WeakMap<WorkerConfig, FixedOptions>();
+
+function fixedOptionsOf(config: WorkerConfig): FixedOptions {
+  let fixed = fixedByConfig.get(config);
+  if (fixed === undefined) {
+    fixed = {
+      killGracePeriodMs: config.killGracePeriod * 1000,
+      maxOutputBytes: config.maxOutputSize,
+      restrict: { paths: config.restrictPath, characters: config.restrictCommandCharacters },
+      internal: { checkDummy: config.internalCheckDummy, negate: config.internalNegate },
+    };
+    fixedByConfig.set(config, fixed);
+  }
+  return fixed;
+}
+
+/** The options without the EPN intercept: how a plugin the farm cannot compile is forked (rare, so copied then). */
+function withoutIntercept(options: RunCommandOptions): RunCommandOptions {
+  const { intercept: _intercept, ...rest } = options;
+  return rest;
+}
+
 /** Runs the job's check. */
 export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<CheckRun> {
   const { config } = ctx;
   const env = notificationEnv(job);
   const timeoutMs = timeoutSecondsOf(job, config) * 1000;
-  const options: RunCommandOptions = {
+  const fixed = fixedOptionsOf(config);
+  // One object per job, filled in place: this runs for every check, and spreads of it cost more than the fields.
+  const options: Mutable<RunCommandOptions> = {
     spawner: ctx.spawner,
     timeoutMs,
-    killGracePeriodMs: config.killGracePeriod * 1000,
-    maxOutputBytes: config.maxOutputSize,
-    restrict: { paths: config.restrictPath, characters: config.restrictCommandCharacters },
+    killGracePeriodMs: fixed.killGracePeriodMs,
+    maxOutputBytes: fixed.maxOutputBytes,
+    restrict: fixed.restrict,
     pty: wantsPty(job.commandLine, config.ptyPlugins),
-    internal: { checkDummy: config.internalCheckDummy, negate: config.internalNegate },
-    ...(env === undefined ? {} : { env }),
-    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    internal: fixed.internal,
   };
+  if (env !== undefined) options.env = env;
+  if (ctx.signal !== undefined) options.signal = ctx.signal;
   const epn = ctx.epn;
-  const withEpn: RunCommandOptions =
-    epn === undefined || !config.enableEmbeddedPerl
-      ? options
-      : {
-          ...options,
-          intercept: epnIntercept(
-            {
-              settings: config,
-              backend: epn.backend,
-              logger: epn.logger,
-              fallbacks: epn.fallbacks,
-              fork: (command, line) => runExec(command, options, line),
-              ...(ctx.onEpnVerdict ? { onVerdict: ctx.onEpnVerdict } : {}),
-            },
-            {
-              timeoutMs,
-              killGracePeriodMs: options.killGracePeriodMs ?? 2000,
-              maxOutputBytes: config.maxOutputSize,
-              env: env ?? {},
-              ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-            },
-          ),
-        };
-  const outcome = await runCommandLine(job.commandLine, withEpn);
+  if (epn !== undefined && config.enableEmbeddedPerl) {
+    const limits: Mutable<Parameters<typeof epnIntercept>[1]> = {
+      timeoutMs,
+      killGracePeriodMs: options.killGracePeriodMs ?? 2000,
+      maxOutputBytes: config.maxOutputSize,
+      env: env ?? {},
+    };
+    if (ctx.signal !== undefined) limits.signal = ctx.signal;
+    const deps: Mutable<Parameters<typeof epnIntercept>[0]> = {
+      settings: config,
+      backend: epn.backend,
+      logger: epn.logger,
+      fallbacks: epn.fallbacks,
+      fork: (command, line) => runExec(command, withoutIntercept(options), line),
+    };
+    if (ctx.onEpnVerdict) deps.onVerdict = ctx.onEpnVerdict;
+    options.intercept = epnIntercept(deps, limits);
+  }
+  const outcome = await runCommandLine(job.commandLine, options);
   const mapped = mapOutcome(outcome, {
     identifier: config.identifier,
     jobType: jobTypeOf(job),
