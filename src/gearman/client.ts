@@ -248,12 +248,13 @@ export class GearmanClient {
     this.#throwIfClosed();
     const n = this.#sessions.length;
     const start = this.#next++ % n;
-    const order = [...this.#sessions.slice(start), ...this.#sessions.slice(0, start)];
+    // One server (the usual worker setup): no rotated copy of the list per request.
+    const order = n === 1 ? this.#sessions : [...this.#sessions.slice(start), ...this.#sessions.slice(0, start)];
     const causes: { server: string; error: Error }[] = [];
     const skipped: Session[] = [];
     const tryOne = async (s: Session): Promise<T | undefined> => {
       try {
-        await s.conn.whenConnected();
+        if (s.conn.state !== 'connected') await s.conn.whenConnected(); // connected: no extra turn of the microtask queue
         return await attempt(s);
       } catch (err) {
         const error = coerceError(err);
