@@ -33,22 +33,7 @@ export function connectTcp(address: ServerAddress, options: TcpConnectOptions = 
       reject(new MgError('MG_ERR_CLOSED', `connect to ${server} aborted`, { details: { server } }));
       return;
     }
-    const onread = options.onread;
-    const socket = net.connect({
-      host: address.host,
-      port: address.port,
-      ...(onread === undefined
-        ? {}
-        : {
-          onread: {
-            buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-            callback: (n: number, buf: Uint8Array) => {
-              onread(Buffer.from(buf.buffer, buf.byteOffset, n));
-              return true; // false would pause the socket
-            },
-          },
-        }),
-    });
+    const socket = net.connect({ host: address.host, port: address.port, ...readOptions(options.onread) });
     const fail = (err: MgError): void => {
       cleanup();
       socket.destroy();
@@ -81,4 +66,18 @@ export function connectTcp(address: ServerAddress, options: TcpConnectOptions = 
     socket.once('connect', onConnect);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** net's `onread` for a callback: one reused buffer; the callback sees a view of the bytes just read. */
+function readOptions(onread: ((bytes: Buffer) => void) | undefined): Pick<net.TcpNetConnectOpts, 'onread'> {
+  if (onread === undefined) return {};
+  return {
+    onread: {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (n: number, buf: Uint8Array) => {
+        onread(Buffer.from(buf.buffer, buf.byteOffset, n));
+        return true; // false would pause the socket
+      },
+    },
+  };
 }
