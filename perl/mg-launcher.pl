@@ -7,7 +7,7 @@ use warnings;
 use Errno qw(EINTR EAGAIN ENOENT EACCES E2BIG);
 use IO::Poll qw(POLLIN POLLOUT);
 use POSIX qw(WNOHANG);
-use Proc::FastSpawn qw(spawnp);
+use Proc::FastSpawn qw(spawn);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 
 # perl/lib next to this script, as in mg-spawner.pl (a plain dirname: File::Spec would load Cwd too).
@@ -116,12 +116,14 @@ sub start_run {
   my ($errno, $path) = resolve($argv->[0], $envp);
   $errno //= too_big($argv, $envp);
   return spawn_failed($errno) if $errno;
+  # execvp runs a file without a #! line or ELF header with /bin/sh (ENOEXEC); spawn() would exit 127.
+  ($path, $argv) = ('/bin/sh', [ $argv->[0], $path, @$argv[ 1 .. $#$argv ] ]) if needs_shell($path);
   my ($out_r, $out_w, $err_r, $err_w);
   return spawn_failed($! + 0) unless pipe($out_r, $out_w) && pipe($err_r, $err_w);
   if (defined $cwd && !chdir $cwd) { return spawn_failed($! + 0) }
   POSIX::dup2(fileno $out_w, 1);
   POSIX::dup2(fileno $err_w, 2);
-  my $pid = spawnp($path, $argv, $envp);
+  my $pid = spawn($path, $argv, $envp);
   my $spawn_errno = $! + 0;
   POSIX::dup2(fileno $null_w, 1);
   POSIX::dup2(fileno $log, 2);
@@ -161,6 +163,22 @@ sub resolve {
     $errno = EACCES;    # as execvp: remember, keep searching
   }
   return ($errno);
+}
+
+# True for an executable that the kernel cannot exec by itself: neither "#!" nor an ELF header. Cached by path
+# while its inode and mtime stay (reading two bytes per run would cost an open per check).
+my %needs_shell;
+sub needs_shell {
+  my ($path) = @_;
+  my @st = stat $path or return 0;
+  my $key = "$st[1]:$st[9]";
+  my $c = $needs_shell{$path};
+  return $c->[1] if $c && $c->[0] eq $key;
+  my $head = '';
+  if (open my $fh, '<:raw', $path) { read $fh, $head, 4 }
+  %needs_shell = () if keys %needs_shell > 10_000;
+  $needs_shell{$path} = [ $key, ($head =~ /\A(?:#!|ELF)/ ? 0 : 1) ];
+  return $needs_shell{$path}[1];
 }
 
 # E2BIG as execve would say it: one string over MAX_ARG_STRLEN, or all of them with their pointers over ARG_MAX.
