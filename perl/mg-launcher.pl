@@ -25,6 +25,10 @@ my $ARG_MAX = POSIX::sysconf(POSIX::_SC_ARG_MAX()) || 2 * 1024 * 1024;
 # Node gave us pipes on fds 0, 1 and 2. A vfork'd plugin inherits every fd without close-on-exec, so the control
 # pipes move to new fds (perl marks fds above $^F close-on-exec), fd 0 becomes /dev/null for good, and fds 1 and 2
 # point at a run's pipes only around its spawn() (4 dup2 per run, about 1 us each).
+# The plugin shares our process group and timeouts signal that group: never let it be someone else's (Node starts
+# us detached, so this only acts when started by hand or from a test).
+POSIX::setsid() unless getpgrp() == $$;
+
 open my $ctl_in,  '<&', \*STDIN  or die "mg-launcher: dup stdin: $!\n";
 open my $ctl_out, '>&', \*STDOUT or die "mg-launcher: dup stdout: $!\n";
 open my $log,     '>&', \*STDERR or die "mg-launcher: dup stderr: $!\n";
