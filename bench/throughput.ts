@@ -49,7 +49,7 @@ const PLUGINS = {
   shell: `${CHECK_DUMMY} 0 ${MARK} | /bin/cat`,
 } as const;
 type Plugin = keyof typeof PLUGINS;
-type SpawnerName = 'helper' | 'spawn';
+type SpawnerName = 'helper' | 'spawn' | 'vfork';
 
 /** The figure to meet on this 2-core machine: exec'd check_dummy at max-worker 10. */
 const TARGET_PER_S = 1100;
@@ -123,7 +123,7 @@ function variants(o: Options): Variant[] {
   const nFor = (conc: number): number => o.n ?? (o.quick ? (conc === 1 ? 300 : 1000) : conc === 1 ? 1000 : 3000);
   const out: Variant[] = [];
   for (const plugin of Object.keys(PLUGINS) as Plugin[]) {
-    for (const spawner of ['helper', 'spawn'] as const) {
+    for (const spawner of ['helper', 'spawn', 'vfork'] as const) {
       for (const pool of [0, 2]) {
         const isDefault = spawner === 'helper' && pool === 0;
         for (const conc of [1, 10, 50]) {
@@ -157,7 +157,7 @@ function workerTree(workerPid: number | undefined): Map<number, TreeProc> {
     const cpu = procCpu(pid);
     if (cpu === undefined) continue; // gone
     const cmd = cmdline(pid);
-    const role: Role = pid === workerPid ? 'worker' : cmd.includes('mg-spawner') ? 'helper' : /epn/i.test(cmd) ? 'epn' : 'plugin';
+    const role: Role = pid === workerPid ? 'worker' : /mg-spawner|mg-launcher/.test(cmd) ? 'helper' : /epn/i.test(cmd) ? 'epn' : 'plugin';
     tree.set(pid, { role, cpu, rssKiB: memKiB(pid, 'VmRSS') });
     todo.push(...(kids.get(pid) ?? []));
   }
