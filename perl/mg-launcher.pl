@@ -14,7 +14,7 @@ use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 BEGIN { unshift @INC, (__FILE__ =~ m{\A(.*)/} ? $1 : '.') . '/lib' }
 use MgWorkhorse::Streams ();
 use MgWorkhorse::RunLoop qw(run_timers next_timeout terminate keep_output write_queue nonblocking wake_on_signals drain_wake);
-use MgWorkhorse::SpawnerProtocol qw(decode_line parse_run new_run ready_line started_line error_line result_line);
+use MgWorkhorse::SpawnerProtocol qw(decode_line parse_run new_run ready_line error_line result_line);
 use MgWorkhorse::GroupKill qw(signal_own_group);
 
 use constant READ_CHUNK => 65536;
@@ -75,16 +75,17 @@ sub main_loop {
     write_answers() if length $out_buf;
     last if $stopped && !$run && ($out_buf eq '' || !$stdout_ok);
     $poll->mask($ctl_out => length $out_buf && $stdout_ok ? POLLOUT : 0);
-    my $n = $poll->poll($run ? next_timeout({ 1 => $run }) : undef);
+    my %one = $run ? (1 => $run) : ();    # the RunLoop helpers take a hash of runs
+    my $n = $poll->poll($run ? next_timeout(\%one) : undef);
     if ($n < 0 && $! != EINTR) { die "mg-launcher: poll: $!\n" }
-    drain_wake($wake_r) if $poll->events($wake_r);
+    # Only a signal (CHLD) writes the self-pipe: no waitpid() per loop turn otherwise.
+    if ($poll->events($wake_r)) { drain_wake($wake_r); reap() }
     read_requests() if $stdin_open && $poll->events($ctl_in);
     for my $fd ($streams->fds) {
       my $s = $streams->of($fd) or next;
       read_stream(@$s) if $poll->events($s->[0]{fh}{$s->[1]});
     }
-    reap();
-    run_timers({ 1 => $run }, sub { $streams->close(@_) }, \&maybe_finish) if $run;
+    run_timers(\%one, sub { $streams->close(@_) }, \&maybe_finish) if $run;
   }
 }
 
@@ -138,7 +139,8 @@ sub start_run {
   $run->{kill_group} = \&signal_own_group;
   $streams->add($run, out => $out_r);
   $streams->add($run, err => $err_r);
-  emit(started_line($run->{id}, $pid));
+  # No `started` line: Node needs no pid to clean up (the group to kill is ours), and one line fewer per run
+  # is one wake-up fewer of the worker's event loop.
 }
 
 # The plugin's environment: ours plus the run's KEY=VALUE entries (these win).
@@ -186,13 +188,19 @@ sub needs_shell {
 }
 
 # E2BIG as execve would say it: one string over MAX_ARG_STRLEN, or all of them with their pointers over ARG_MAX.
+# Our own environment is measured once; most runs add nothing to it.
+my $base_env_size;
 sub too_big {
   my ($argv, $envp) = @_;
   my $total = 0;
-  for (@$argv, @$envp) {
+  for ($envp == \@base_env ? @$argv : (@$argv, @$envp)) {
     my $len = length($_) + 1;
     return E2BIG if $len > MAX_ARG_STRLEN;
     $total += $len + 8;
+  }
+  if ($envp == \@base_env) {
+    $base_env_size //= do { my $t = 0; $t += length($_) + 9 for @base_env; $t };
+    $total += $base_env_size;
   }
   return $total > $ARG_MAX ? E2BIG : undef;
 }
@@ -204,12 +212,15 @@ sub spawn_failed {
   maybe_finish($run);
 }
 
+# Reads until the pipe is empty or closed: a plugin that wrote and exited gives its EOF in the same loop turn.
 sub read_stream {
   my ($r, $name) = @_;
-  my $n = sysread $r->{fh}{$name}, my $chunk, READ_CHUNK;
-  return if !defined $n && $! == EAGAIN;
-  if (!$n) { $streams->close($r, $name); return maybe_finish($r) }
-  keep_output($r, $name, $chunk, $n);
+  while (1) {
+    my $n = sysread $r->{fh}{$name}, my $chunk, READ_CHUNK;
+    return if !defined $n && ($! == EAGAIN || $! == EINTR);
+    if (!$n) { $streams->close($r, $name); return maybe_finish($r) }
+    keep_output($r, $name, $chunk, $n);
+  }
 }
 
 # The plugin is our only child; a plugin stuck in the kernel past its run's answer is reaped here later.
@@ -274,8 +285,8 @@ F<lib/MgWorkhorse/RunLoop.pm>.
 =head1 PROTOCOL
 
 The same lines as F<perl/mg-spawner.pl> (see its PROTOCOL section), with one run at a time: a run
-request while one is in flight gets an error line. The C<started> line carries the plugin's pid; its
-process group is the launcher's pid.
+request while one is in flight gets an error line, and there is no C<started> line: the plugin's
+process group is the launcher's, whose pid Node knows.
 
 =head1 SIGNALS
 
