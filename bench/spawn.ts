@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   console.log(row('bare', `${CORES}×1`, await bare(N), '(a serial Perl fork/exec loop per core: the ceiling)'));
   for (const make of [() => new NodeSpawner(), () => new HelperSpawner(), () => new LauncherSpawner({ keepIdle: Math.max(...CONCURRENCY) })]) {
     const spawner = make();
-    await measure(spawner, 10, 200); // warm-up: JIT, page cache, the helper's start
+    await measure(spawner, Math.max(...CONCURRENCY), 200); // warm-up: JIT, page cache, the helper's or the launchers' start
     for (const c of CONCURRENCY) {
       const f = await measure(spawner, c, N);
       const target = c === 10 ? `>= ${TARGET_PER_S}/s ${f.perSecond >= TARGET_PER_S ? 'met' : 'MISSED'}` : '';
@@ -114,9 +114,9 @@ async function main(): Promise<void> {
     }
     await spawner.close();
   }
-  console.log('µs columns: CPU per run (utime+stime) of this Node process, of the Perl helper or the vfork launchers (summed), and of the');
-  console.log('plugins (plugin µs for');
-  console.log('"bare" is the Perl loops and their plugins together). The plugin\'s CPU includes the fork on its side and its exec.');
+  console.log('µs columns: CPU per run (utime+stime) of this Node process, of the Perl helper or the vfork launchers (summed), and of');
+  console.log('the plugins (plugin µs for "bare" is the Perl loops and their plugins together). The plugin\'s CPU includes the fork on its');
+  console.log('side and its exec.');
 }
 
 main().catch((err: unknown) => {
