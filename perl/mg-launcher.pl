@@ -5,7 +5,6 @@
 use strict;
 use warnings;
 use Errno qw(EINTR EAGAIN ENOENT EACCES E2BIG);
-use IO::Poll qw(POLLIN POLLOUT);
 use POSIX qw(WNOHANG);
 use Proc::FastSpawn qw(spawn);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
@@ -45,10 +44,12 @@ my $stdout_ok  = 1;
 my $stopping   = 0;
 my $stopped    = 0;
 my @base_env;      # "KEY=VALUE" of our environment, built once
-my $poll    = IO::Poll->new;
+# select() on bit vectors, not IO::Poll: at most 4 fds, and IO::Poll (with IO::Handle) costs 1.3 MB per
+# launcher and a few dozen Perl statements per loop turn.
+my $rin = '';
 my $streams = MgWorkhorse::Streams->new(
-  watch   => sub { nonblocking('mg-launcher', $_[0], 1); $poll->mask($_[0] => POLLIN) },
-  unwatch => sub { $poll->remove($_[0]) },
+  watch   => sub { nonblocking('mg-launcher', $_[0], 1); vec($rin, fileno $_[0], 1) = 1 },
+  unwatch => sub { vec($rin, fileno $_[0], 1) = 0 },
   close   => sub { close $_[0] },
   fd      => sub { fileno $_[0] },
 );
@@ -58,8 +59,7 @@ my ($wake_r) = wake_on_signals('mg-launcher', \$stopping);
 # default (`yes | head` ends by SIGPIPE). A handler is reset to the default by exec; writes still see EPIPE.
 $SIG{PIPE} = sub { };
 nonblocking('mg-launcher', $_) for $ctl_in, $ctl_out;
-$poll->mask($wake_r => POLLIN);
-$poll->mask($ctl_in => POLLIN);
+vec($rin, fileno $_, 1) = 1 for $wake_r, $ctl_in;
 binmode $_ for $ctl_in, $ctl_out;
 
 $out_buf .= ready_line() . "\n";
@@ -74,16 +74,20 @@ sub main_loop {
     }
     write_answers() if length $out_buf;
     last if $stopped && !$run && ($out_buf eq '' || !$stdout_ok);
-    $poll->mask($ctl_out => length $out_buf && $stdout_ok ? POLLOUT : 0);
+    my $win = '';
+    vec($win, fileno $ctl_out, 1) = 1 if length $out_buf && $stdout_ok;
     my %one = $run ? (1 => $run) : ();    # the RunLoop helpers take a hash of runs
-    my $n = $poll->poll($run ? next_timeout(\%one) : undef);
-    if ($n < 0 && $! != EINTR) { die "mg-launcher: poll: $!\n" }
+    my $n = select(my $rout = $rin, $win, undef, $run ? next_timeout(\%one) : undef);
+    if ($n < 0) {
+      die "mg-launcher: select: $!\n" if $! != EINTR;
+      $rout = '';
+    }
     # Only a signal (CHLD) writes the self-pipe: no waitpid() per loop turn otherwise.
-    if ($poll->events($wake_r)) { drain_wake($wake_r); reap() }
-    read_requests() if $stdin_open && $poll->events($ctl_in);
+    if (vec($rout, fileno $wake_r, 1)) { drain_wake($wake_r); reap() }
+    read_requests() if $stdin_open && vec($rout, fileno $ctl_in, 1);
     for my $fd ($streams->fds) {
       my $s = $streams->of($fd) or next;
-      read_stream(@$s) if $poll->events($s->[0]{fh}{$s->[1]});
+      read_stream(@$s) if vec($rout, $fd, 1);
     }
     run_timers(\%one, sub { $streams->close(@_) }, \&maybe_finish) if $run;
   }
@@ -92,7 +96,7 @@ sub main_loop {
 sub read_requests {
   my $n = sysread $ctl_in, $in_buf, READ_CHUNK, length $in_buf;
   return if !defined $n && $! == EAGAIN;
-  if (!$n) { $stdin_open = 0; $poll->remove($ctl_in); return }
+  if (!$n) { $stdin_open = 0; vec($rin, fileno $ctl_in, 1) = 0; return }
   while ((my $nl = index $in_buf, "\n") >= 0) {
     handle_request(decode_line(substr $in_buf, 0, $nl + 1, ''));
   }
