@@ -62,6 +62,7 @@ export class Launcher {
     });
     readProtocolLines(proc, (line) => this.#onLine(line));
     logStderrLines(proc, options.logger, 'spawner:launcher:stderr');
+    // Never keeps Node alive by itself: a run's watchdog timer (ref'd) does that while the run is in flight.
     setProcessRef(proc, false);
   }
 
@@ -87,7 +88,6 @@ export class Launcher {
       const onAbort = (): void => this.#send({ type: 'cancel', id });
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const watchdog = setTimeout(() => this.#stuck(id), timerMs(watchdogMs(msg, this.#o.watchdogSlackMs)));
-      watchdog.unref();
       this.#current = {
         id,
         command,
@@ -98,7 +98,6 @@ export class Launcher {
           options.signal?.removeEventListener('abort', onAbort);
         },
       };
-      setProcessRef(this.#proc, true);
       this.#send(msg);
     });
   }
@@ -154,7 +153,6 @@ export class Launcher {
     if (!c) return;
     this.#current = undefined;
     c.cleanup();
-    setProcessRef(this.#proc, false);
     c.resolve(outcome);
   }
 
