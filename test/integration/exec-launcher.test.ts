@@ -3,6 +3,7 @@
 // pool grows to the concurrency asked for and shrinks when idle, and plugins get default signal handling.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,4 +159,15 @@ test('process exit cleanup: killAllPluginGroups() kills each launcher with its p
   assert.equal(await gone(plugin), true);
   assert.equal(await gone(launcher as number), true);
   await sp.close();
+});
+
+test('a run in flight keeps Node alive, an idle launcher does not (a CLI ends without close())', () => {
+  const src = fileURLToPath(new URL('../../src/exec/launcher-spawner.ts', import.meta.url));
+  const script = join(dir, 'no-close.mts');
+  writeFileSync(script, `import { LauncherSpawner } from ${JSON.stringify(src)};
+const sp = new LauncherSpawner();
+void sp.run({ mode: 'shell', line: 'sleep 0.3; echo done' }, { timeoutMs: 10000 }).then((o) => console.log(o.stdout.toString().trim()));
+`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.deepEqual([r.status, r.signal, r.stdout], [0, null, 'done\n'], r.stderr);
 });
