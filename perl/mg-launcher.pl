@@ -54,10 +54,14 @@ my $streams = MgWorkhorse::Streams->new(
   fd      => sub { fileno $_[0] },
 );
 
-my ($wake_r) = wake_on_signals('mg-launcher', \$stopping);
+my ($wake_r, $wake_w) = wake_on_signals('mg-launcher', \$stopping);
 # wake_on_signals ignores SIGPIPE, and an ignored signal stays ignored across exec: plugins must get the
 # default (`yes | head` ends by SIGPIPE). A handler is reset to the default by exec; writes still see EPIPE.
 $SIG{PIPE} = sub { };
+# TERM, INT and HUP do not stop a launcher: its plugin shares its group, and a plugin's `kill 0` (or `kill -- -$$`
+# from a child) must only end the plugin, as with a group of its own. Node stops launchers by closing stdin, and
+# kills them with SIGKILL. A handler, not IGNORE, for the same reason as PIPE.
+$SIG{$_} = sub { syswrite $wake_w, 'x' } for qw(TERM INT HUP);
 nonblocking('mg-launcher', $_) for $ctl_in, $ctl_out;
 vec($rin, fileno $_, 1) = 1 for $wake_r, $ctl_in;
 binmode $_ for $ctl_in, $ctl_out;
@@ -294,8 +298,10 @@ process group is the launcher's, whose pid Node knows.
 
 =head1 SIGNALS
 
-TERM, INT, HUP, or EOF on stdin: the run in flight is aborted as on a timeout and answered, then the
-launcher exits. CHLD wakes the loop. SIGKILL of the launcher leaves the plugin running in its group
-and session: the Node side kills the session.
+EOF on stdin: the run in flight is aborted as on a timeout and answered, then the launcher exits.
+TERM, INT and HUP are caught and have no effect: the plugin shares the launcher's process group, so a
+plugin's C<kill 0> reaches the launcher too and must not stop it. CHLD wakes the loop. Plugins get
+default signal handling (handlers are reset by exec; nothing is ignored). SIGKILL of the launcher
+leaves the plugin running in its group and session: the Node side kills the session.
 
 =cut

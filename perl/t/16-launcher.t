@@ -80,6 +80,14 @@ ok kill(0, $pid), 'the launcher survived the TERM to its group';
 run_msg(10, [ '/bin/sh', '-c', 'echo "ppid=$PPID"' ]);
 is decode_base64(result_of(10)->{stdout}), "ppid=$pid\n", 'and runs the next plugin itself';
 
+kill TERM => $pid;
+run_msg(11, [ '/bin/sh', '-c', 'kill 0; echo never' ]);
+$r = result_of(11);
+is_deeply [ $r->{signal}, $r->{aborted}, decode_base64($r->{stdout}) ], [ 15, JSON::PP::false, '' ],
+  "TERM to the launcher, and a plugin's kill 0 to the shared group, do not stop the launcher";
+run_msg(12, ['/bin/true']);
+is result_of(12)->{exitCode}, 0, 'it still runs plugins';
+
 close $in;
 waitpid $pid, 0;
 is $?, 0, 'EOF on stdin: the launcher exits 0';

@@ -252,6 +252,8 @@ describe('all spawners', () => {
       [exec('big-output.sh', '5000'), { ...T, maxOutputBytes: 100 }],
       [shell('echo a | tr a b; echo err >&2; exit 5'), T],
       [shell(`${FIX}nope.sh`), T],
+      // The plugin signals its own process group: under a launcher that group is shared, the launcher stays.
+      [shell('echo before; kill 0; echo after'), T],
     ];
     for (const [command, options] of commands) {
       const [a, b, c] = await Promise.all([node.run(command, options), helper.run(command, options), vfork.run(command, options)]);
