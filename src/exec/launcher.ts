@@ -159,6 +159,8 @@ export class Launcher {
   #stuck(id: number): void {
     if (this.#current?.id !== id) return;
     this.#o.logger.error({ id, pid: this.pid }, 'spawner:launcher:stuck no answer past the deadline; killing the launcher');
+    // The fired watchdog no longer holds the event loop: the process handles must, until 'close' answers the run.
+    setProcessRef(this.#proc, true);
     this.kill();
   }
 
