@@ -226,9 +226,20 @@ sub read_stream {
   while (1) {
     my $n = sysread $r->{fh}{$name}, my $chunk, READ_CHUNK;
     return if !defined $n && ($! == EAGAIN || $! == EINTR);
-    if (!$n) { $streams->close($r, $name); return maybe_finish($r) }
+    if (!$n) { $streams->close($r, $name); return $r->{open} ? undef : pipes_closed($r) }
     keep_output($r, $name, $chunk, $n);
   }
+}
+
+# The plugin's last pipe closed: it has most likely exited, and its SIGCHLD come. Reap it and empty the self-pipe
+# now, so that the answer goes out without another loop turn (about 30 us of Perl each).
+sub pipes_closed {
+  my ($r) = @_;
+  if (!$r->{exited}) {
+    reap();
+    drain_wake($wake_r) if $r->{exited};
+  }
+  maybe_finish($r);
 }
 
 # The plugin is our only child; a plugin stuck in the kernel past its run's answer is reaped here later.
