@@ -301,6 +301,12 @@ plugin exited, the launcher SIGKILLs every other member of its group, found in F
 (L<MgWorkhorse::GroupKill>). The run timers, output cap and answer queue are those of
 F<lib/MgWorkhorse/RunLoop.pm>.
 
+One difference to the spawn helper: a background process that a plugin leaves behind without a
+session or group of its own (and without holding the plugin's pipes, else the pipe-drain window ends
+it) stays in the launcher's group. It is ended by the next timeout in that launcher, or when the
+launcher exits (Node kills what is left in a launcher's session), where with the helper it would live
+on until the worker stops. Daemons that call setsid() are not affected.
+
 =head1 PROTOCOL
 
 The same lines as F<perl/mg-spawner.pl> (see its PROTOCOL section), with one run at a time: a run
