@@ -1,8 +1,9 @@
-// Fork throughput of the two spawners: N runs of the real check_dummy at several concurrencies, against a bare
+// Fork throughput of the spawners (node, helper, vfork launchers): N runs of the real check_dummy at several concurrencies, against a bare
 // fork/exec loop (one serial Perl loop per core) as the machine's ceiling, with the CPU each part used.
 // Run: npx tsx bench/spawn.ts [N]   (a script, not a test; figures depend on the machine)
 import { performance } from 'node:perf_hooks';
 import { HelperSpawner } from '../src/exec/helper-spawner.js';
+import { LauncherSpawner } from '../src/exec/launcher-spawner.js';
 import { NodeSpawner } from '../src/exec/node-spawner.js';
 import type { PluginCommand, Spawner } from '../src/exec/spawner.js';
 import { percentile } from './lib/machine.js';
@@ -21,7 +22,7 @@ interface Figures {
   perSecond: number;
   p50: number;
   p99: number;
-  /** CPU per run, µs: this Node process, the helper (0 for node), the plugins (reaped children). */
+  /** CPU per run, µs: this Node process, the helper or launchers (0 for node), the plugins (reaped children). */
   nodeUs: number;
   helperUs: number;
   pluginUs: number;
@@ -30,8 +31,28 @@ interface Figures {
 /** utime+stime and cutime+cstime of a process, ms (zeros when it is gone). */
 const cpuOf = (pid: number | undefined): ProcCpu => procCpu(pid) ?? NO_CPU;
 
+/** The helper's pid, or every launcher's: the processes that start the plugins. */
+function spawnerPids(spawner: Spawner): number[] {
+  if (spawner instanceof HelperSpawner) return spawner.helperPid === undefined ? [] : [spawner.helperPid];
+  return spawner instanceof LauncherSpawner ? spawner.launcherPids : [];
+}
+
+/** CPU of these processes, summed; a pid missing from `before` counts from zero (a launcher started meanwhile). */
+function cpuSum(pids: number[]): Map<number, ProcCpu> {
+  return new Map(pids.map((p) => [p, cpuOf(p)]));
+}
+function cpuDelta(before: Map<number, ProcCpu>, after: Map<number, ProcCpu>): ProcCpu {
+  const d = { ...NO_CPU };
+  for (const [pid, a] of after) {
+    const b = before.get(pid) ?? NO_CPU;
+    d.self += a.self - b.self;
+    d.sys += a.sys - b.sys;
+    d.children += a.children - b.children;
+  }
+  return d;
+}
+
 async function measure(spawner: Spawner, concurrency: number, n: number): Promise<Figures> {
-  const helperPid = (): number | undefined => (spawner instanceof HelperSpawner ? spawner.helperPid : undefined);
   const latencies: number[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -44,12 +65,12 @@ async function measure(spawner: Spawner, concurrency: number, n: number): Promis
     }
   };
   const node0 = cpuOf(process.pid);
-  const helper0 = cpuOf(helperPid());
+  const helper0 = cpuSum(spawnerPids(spawner));
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
   const node1 = cpuOf(process.pid);
-  const helper1 = cpuOf(helperPid());
+  const helper = cpuDelta(helper0, cpuSum(spawnerPids(spawner)));
   latencies.sort((a, b) => a - b);
   const us = (ms: number): number => (ms * 1000) / n;
   return {
@@ -57,8 +78,8 @@ async function measure(spawner: Spawner, concurrency: number, n: number): Promis
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     nodeUs: us(node1.self - node0.self),
-    helperUs: us(helper1.self - helper0.self),
-    pluginUs: us(node1.children - node0.children + helper1.children - helper0.children),
+    helperUs: us(helper.self),
+    pluginUs: us(node1.children - node0.children + helper.children),
   };
 }
 
@@ -83,9 +104,9 @@ async function main(): Promise<void> {
   console.log('spawner  conc   runs/s   p50 ms   p99 ms  node µs  helper µs  plugin µs   target');
   await bare(200); // warm-up: page cache
   console.log(row('bare', `${CORES}×1`, await bare(N), '(a serial Perl fork/exec loop per core: the ceiling)'));
-  for (const make of [() => new NodeSpawner(), () => new HelperSpawner()]) {
+  for (const make of [() => new NodeSpawner(), () => new HelperSpawner(), () => new LauncherSpawner({ keepIdle: Math.max(...CONCURRENCY) })]) {
     const spawner = make();
-    await measure(spawner, 10, 200); // warm-up: JIT, page cache, the helper's start
+    await measure(spawner, Math.max(...CONCURRENCY), 200); // warm-up: JIT, page cache, the helper's or the launchers' start
     for (const c of CONCURRENCY) {
       const f = await measure(spawner, c, N);
       const target = c === 10 ? `>= ${TARGET_PER_S}/s ${f.perSecond >= TARGET_PER_S ? 'met' : 'MISSED'}` : '';
@@ -93,8 +114,9 @@ async function main(): Promise<void> {
     }
     await spawner.close();
   }
-  console.log('µs columns: CPU per run (utime+stime) of this Node process, of the Perl helper, and of the plugins (plugin µs for');
-  console.log('"bare" is the Perl loops and their plugins together). The plugin\'s CPU includes the fork on its side and its exec.');
+  console.log('µs columns: CPU per run (utime+stime) of this Node process, of the Perl helper or the vfork launchers (summed), and of');
+  console.log('the plugins (plugin µs for "bare" is the Perl loops and their plugins together). The plugin\'s CPU includes the fork on its');
+  console.log('side and its exec.');
 }
 
 main().catch((err: unknown) => {

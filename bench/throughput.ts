@@ -7,7 +7,7 @@
 //   --quick            N = 300 at max-worker 1, 1000 otherwise; the reduced grid; 60 s per run
 //   --grid=full        every combination (2 plugins × 3 concurrencies × 2 spawners × 2 pool settings = 24 runs;
 //                      the default without --quick)
-//   --grid=reduced     plugin × concurrency for the default (helper, pool 0), spawner/pool variants at 10 only
+//   --grid=reduced     plugin × concurrency for the default (vfork, pool 0), spawner/pool variants at 10 only
 //   --repeat=K         run each variant K times (fresh processes each), report the median run and the range
 //   --n=N              N for every run (default 1000 at max-worker 1, 3000 otherwise)
 //   --only=REGEX       only variants whose label (e.g. "check_dummy c10 helper pool0") matches
@@ -59,7 +59,7 @@ const PLUGINS = {
 /** The plugins of the grid unless --plugins names others. */
 const DEFAULT_PLUGINS: readonly Plugin[] = ['check_dummy', 'shell'];
 type Plugin = keyof typeof PLUGINS;
-type SpawnerName = 'helper' | 'spawn';
+type SpawnerName = 'helper' | 'spawn' | 'vfork';
 
 /** The figure to meet on this 2-core machine: exec'd check_dummy at max-worker 10. */
 const TARGET_PER_S = 1100;
@@ -140,9 +140,9 @@ function variants(o: Options): Variant[] {
   const nFor = (conc: number): number => o.n ?? (o.quick ? (conc === 1 ? 300 : 1000) : conc === 1 ? 1000 : 3000);
   const out: Variant[] = [];
   for (const plugin of o.plugins) {
-    for (const spawner of ['helper', 'spawn'] as const) {
+    for (const spawner of ['vfork', 'helper', 'spawn'] as const) {
       for (const pool of [0, 2]) {
-        const isDefault = spawner === 'helper' && pool === 0;
+        const isDefault = spawner === 'vfork' && pool === 0;
         for (const conc of [1, 10, 50]) {
           if (o.grid === 'reduced' && !isDefault && conc !== 10) continue;
           out.push({ plugin, conc, spawner, pool, n: nFor(conc) });
@@ -174,7 +174,7 @@ function workerTree(workerPid: number | undefined): Map<number, TreeProc> {
     const cpu = procCpu(pid);
     if (cpu === undefined) continue; // gone
     const cmd = cmdline(pid);
-    const role: Role = pid === workerPid ? 'worker' : cmd.includes('mg-spawner') ? 'helper' : /epn/i.test(cmd) ? 'epn' : 'plugin';
+    const role: Role = pid === workerPid ? 'worker' : /mg-spawner|mg-launcher/.test(cmd) ? 'helper' : /epn/i.test(cmd) ? 'epn' : 'plugin';
     tree.set(pid, { role, cpu, rssKiB: memKiB(pid, 'VmRSS') });
     todo.push(...(kids.get(pid) ?? []));
   }

@@ -5,7 +5,6 @@ use strict;
 use warnings;
 use Errno qw(EINTR EAGAIN);
 use IO::Poll qw(POLLIN POLLOUT POLLERR POLLHUP POLLNVAL);
-use MIME::Base64 qw(encode_base64 decode_base64);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 
@@ -16,8 +15,8 @@ BEGIN { unshift @INC, (__FILE__ =~ m{\A(.*)/} ? $1 : '.') . '/lib' }
 use MgWorkhorse::Streams ();
 use MgWorkhorse::RunLoop
   qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking wake_on_signals drain_wake);
+use MgWorkhorse::SpawnerProtocol qw(decode_line parse_run new_run ready_line started_line error_line result_line);
 
-use constant PROTOCOL_VERSION => 1;
 use constant READ_CHUNK       => 65536;
 use constant DEBUG            => $ENV{MG_SPAWNER_DEBUG} || 0;
 
@@ -45,7 +44,7 @@ $poll->mask($wake_r => POLLIN);
 $poll->mask(\*STDIN => POLLIN);
 binmode $_ for \*STDIN, \*STDOUT;
 
-emit(sprintf '{"type":"ready","pid":%d,"version":%d}', $$, PROTOCOL_VERSION);
+emit(ready_line());
 main_loop();
 exit 0;
 
@@ -80,20 +79,6 @@ sub read_requests {
   }
 }
 
-### a tiny decoder for our own flat JSON: every string value is base64, so no escapes can occur (see PROTOCOL)
-sub decode_line {
-  my ($line) = @_;
-  my %m;
-  while ($line =~ /"(\w+)":(?:"([A-Za-z0-9+\/=]*)"|(-?[0-9][0-9.eE+-]*)|\[([^\]]*)\]|(true|false|null))/g) {
-    my $k = $1;
-    if    (defined $2) { $m{$k} = $2 }
-    elsif (defined $3) { $m{$k} = $3 + 0 }
-    elsif (defined $4) { $m{$k} = [ $4 =~ /"([A-Za-z0-9+\/=]*)"/g ] }
-    else               { $m{$k} = $5 eq 'true' ? 1 : 0 }
-  }
-  return \%m;
-}
-
 sub handle_request {
   my ($m) = @_;
   my $type = $m->{type} // '';
@@ -106,33 +91,17 @@ sub handle_request {
   if ($type ne 'run' || !defined $id || $id !~ /^\d+$/ || $runs{$id}) {
     return protocol_error($id, "not a valid request: type=$type");
   }
-  my @argv = map { decode_base64($_) } @{ $m->{argv} || [] };
-  if (defined $m->{shell}) { @argv = ('/bin/sh', '-c', decode_base64($m->{shell})) }
-  return protocol_error($id, 'a run needs argv or shell') unless @argv;
-  for (qw(timeoutMs killGraceMs maxOutputBytes pipeDrainMs)) {
-    return protocol_error($id, "a run needs a number $_") unless defined $m->{$_} && $m->{$_} >= 0;
-  }
-  my @env = map { decode_base64($_) } @{ $m->{env} || [] };
-  my $cwd = defined $m->{cwd} ? decode_base64($m->{cwd}) : undef;
-  start_run($id, \@argv, \@env, $cwd, $m);
+  my ($error, $argv, $env, $cwd) = parse_run($m);
+  return protocol_error($id, $error) if defined $error;
+  start_run($id, $argv, $env, $cwd, $m);
 }
 
-sub protocol_error {
-  my ($id, $message) = @_;
-  $message =~ s/([\\"])/\\$1/g;
-  $message =~ s/[\x00-\x1f]/ /g;
-  emit(sprintf '{"type":"error",%s"message":"%s"}', (defined $id && $id =~ /^\d+$/ ? qq("id":$id,) : ''), $message);
-}
+sub protocol_error { emit(error_line(@_)) }
 
 ### fork, new session (own process group), stdin from /dev/null, exec; exec failures come back on a pipe
 sub start_run {
   my ($id, $argv, $env, $cwd, $m) = @_;
-  my $now = clock_gettime(CLOCK_MONOTONIC);
-  my $run = {
-    id => $id, started_wall => Time::HiRes::time() * 1000, t0 => $now, max => $m->{maxOutputBytes},
-    grace => $m->{killGraceMs} / 1000, drain => $m->{pipeDrainMs} / 1000, deadline => $now + $m->{timeoutMs} / 1000,
-    buf => { out => '', err => '' }, seen => { out => 0, err => 0 }, fh => {}, open => 0,
-  };
+  my $run = new_run($id, $m);
   $runs{$id} = $run;
   my ($out_r, $out_w, $err_r, $err_w, $exec_r, $exec_w);
   unless (pipe($out_r, $out_w) && pipe($err_r, $err_w) && pipe($exec_r, $exec_w)) {
@@ -165,7 +134,7 @@ sub start_run {
   $streams->add($run, out => $out_r);
   $streams->add($run, err => $err_r);
   $streams->add($run, exec => $exec_r);
-  emit(sprintf '{"type":"started","id":%d,"pid":%d}', $id, $pid);
+  emit(started_line($id, $pid));
   print STDERR "mg-spawner: run $id pid $pid: @$argv\n" if DEBUG;
 }
 
@@ -213,22 +182,7 @@ sub maybe_finish {
   return if $run->{done} || !$run->{exited} || $run->{open} > 0;
   $run->{done} = 1;
   delete $runs{ $run->{id} };
-  my $st = $run->{status};
-  my ($code, $sig) = ('null', 'null');
-  if (!defined $run->{spawn_errno} && defined $st) {
-    if    ($st & 127) { $sig  = $st & 127 }
-    else              { $code = $st >> 8 }
-  }
-  my $b = sub { $_[0] ? 'true' : 'false' };
-  my $line = sprintf '{"type":"result","id":%d,"exitCode":%s,"signal":%s,"timedOut":%s,"aborted":%s,'
-    . '"forcefullyKilled":%s,"stdout":"%s","stderr":"%s","stdoutTruncated":%s,"stderrTruncated":%s,'
-    . '"startedAt":%.3f,"durationMs":%.3f%s}',
-    $run->{id}, $code, $sig, $b->($run->{timed_out}), $b->($run->{aborted}), $b->($run->{forced}),
-    encode_base64($run->{buf}{out}, ''), encode_base64($run->{buf}{err}, ''),
-    $b->($run->{seen}{out} > $run->{max}), $b->($run->{seen}{err} > $run->{max}),
-    $run->{started_wall}, (clock_gettime(CLOCK_MONOTONIC) - $run->{t0}) * 1000,
-    defined $run->{spawn_errno} ? sprintf(',"spawnError":{"errno":%d}', $run->{spawn_errno}) : '';
-  emit($line);
+  emit(result_line($run));
 }
 
 ### stdout: answers are queued, then written as the pipe accepts them, so a slow reader never stalls the loop

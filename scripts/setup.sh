@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: gearmand and its CLI (tests, demo), perl (the EPN farm), the standard plugins the demo
+# Debian packages: gearmand and its CLI (tests, demo), perl (the EPN farm), Proc::FastSpawn (the vfork
+# launchers, spawner=vfork), the standard plugins the demo
 # and golden tests run (check_dummy, check_file_age), tmux (terminal tests of gearman_top).
-DEB_PACKAGES=(gearman-job-server gearman-tools perl libmonitoring-plugin-perl libppi-perl monitoring-plugins-basic monitoring-plugins-standard tmux)
+DEB_PACKAGES=(gearman-job-server gearman-tools perl libproc-fastspawn-perl libmonitoring-plugin-perl libppi-perl monitoring-plugins-basic monitoring-plugins-standard tmux)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

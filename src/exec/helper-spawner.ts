@@ -9,12 +9,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../log.js';
-import { DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_PIPE_DRAIN_MS, killGroup, killSession, registerCleanup, registerGroup, timerMs } from './kill.js';
-import { DEFAULT_MAX_OUTPUT_BYTES, withMarker } from './output-buffer.js';
-import { errnoName, notStartedOutcome, signalName, spawnErrorFor, type CheckOutcome, type SpawnError } from './outcome.js';
-import { abortedBeforeStart, commandArgv, nulByteError } from './run-plugin.js';
+import { DEFAULT_KILL_GRACE_PERIOD_MS, killGroup, killSession, registerCleanup, registerGroup, timerMs } from './kill.js';
+import { notStartedOutcome, type CheckOutcome, type SpawnError } from './outcome.js';
+import { abortedBeforeStart, nulByteError } from './run-plugin.js';
 import { encodeJsonLine } from './json-line.js';
-import { parseHelperLine, type ResultMessage, type RunMessage, type ToHelper } from './spawner-protocol.js';
+import { resultOutcome, runMessage, watchdogMs } from './helper-messages.js';
+import { isRunning, logStderrLines, readProtocolLines, setProcessRef } from './helper-stream.js';
+import { parseHelperLine, type ToHelper } from './spawner-protocol.js';
 import type { PluginCommand, SpawnOptions, Spawner } from './spawner.js';
 
 /** Slack on top of timeout + grace + drains before a silent helper is declared stuck and killed. */
@@ -77,24 +78,11 @@ export class HelperSpawner implements Spawner {
     if (nul) return Promise.resolve(notStartedOutcome(command.mode, nul));
     const proc = this.#ensureHelper();
     const id = this.#nextId++;
-    const grace = options.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS;
-    const drain = options.pipeDrainMs ?? DEFAULT_PIPE_DRAIN_MS;
-    const b64 = (s: string): string => Buffer.from(s).toString('base64');
-    const msg: RunMessage = {
-      type: 'run',
-      id,
-      ...(command.mode === 'exec' ? { argv: command.argv.map(b64) } : { shell: b64(command.line) }),
-      env: Object.entries(options.env ?? {}).map(([k, v]) => b64(`${k}=${v}`)),
-      ...(options.cwd === undefined ? {} : { cwd: b64(options.cwd) }),
-      timeoutMs: options.timeoutMs,
-      killGraceMs: grace,
-      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-      pipeDrainMs: drain,
-    };
+    const msg = runMessage(id, command, options);
     const promise = new Promise<CheckOutcome>((resolve) => {
       const onAbort = (): void => this.#send({ type: 'cancel', id });
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const watchdog = setTimeout(() => this.#stuck(proc, id), timerMs(options.timeoutMs + grace + 2 * drain + this.#slack));
+      const watchdog = setTimeout(() => this.#stuck(proc, id), timerMs(watchdogMs(msg, this.#slack)));
       watchdog.unref();
       const pending: Pending = {
         command,
@@ -134,7 +122,7 @@ export class HelperSpawner implements Spawner {
   async #shutdown(now: boolean): Promise<void> {
     if (!now) await Promise.allSettled([...this.#inFlight]);
     const proc = this.#proc;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
+    if (proc && isRunning(proc)) {
       const exited = once(proc, 'close');
       proc.stdin?.end();
       const timer = setTimeout(() => proc.kill('SIGKILL'), DEFAULT_KILL_GRACE_PERIOD_MS * 2 + 1000);
@@ -146,7 +134,7 @@ export class HelperSpawner implements Spawner {
   }
 
   #ensureHelper(): ChildProcess {
-    if (this.#proc && this.#proc.exitCode === null && this.#proc.signalCode === null) return this.#proc;
+    if (this.#proc && isRunning(this.#proc)) return this.#proc;
     // detached: terminal signals (Ctrl-C) reach the daemon only; it decides when the helper stops.
     const proc = spawn(this.#perl, [this.#script], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.#proc = proc;
@@ -159,7 +147,8 @@ export class HelperSpawner implements Spawner {
     });
     // 'close', not 'exit': results may still sit in the stdout pipe when the process has exited.
     proc.on('close', (code, signal) => this.#onExit(proc, `the spawn helper (pid ${proc.pid}) exited with ${signal ?? `code ${code}`}`));
-    this.#readLines(proc);
+    readProtocolLines(proc, (line) => this.#onLine(line));
+    logStderrLines(proc, this.#log, 'spawner:helper:stderr');
     return proc;
   }
 
@@ -197,33 +186,6 @@ export class HelperSpawner implements Spawner {
     this.#proc?.stdin?.write(encodeJsonLine(msg));
   }
 
-  #readLines(proc: ChildProcess): void {
-    // Lines can be megabytes (base64 of 10 MiB); collect chunks and only search the new one for '\n'.
-    let parts: Buffer[] = [];
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      let start = 0;
-      let nl = chunk.indexOf(10);
-      while (nl >= 0) {
-        parts.push(chunk.subarray(start, nl));
-        this.#onLine(Buffer.concat(parts).toString('latin1'));
-        parts = [];
-        start = nl + 1;
-        nl = chunk.indexOf(10, start);
-      }
-      if (start < chunk.length) parts.push(chunk.subarray(start));
-    });
-    let errText = '';
-    proc.stderr?.setEncoding('utf8');
-    proc.stderr?.on('data', (s: string) => {
-      errText += s;
-      let nl: number;
-      while ((nl = errText.indexOf('\n')) >= 0) {
-        this.#log.warn({ helperPid: proc.pid }, `spawner:helper:stderr ${errText.slice(0, nl)}`);
-        errText = errText.slice(nl + 1);
-      }
-    });
-  }
-
   #onLine(line: string): void {
     const msg = parseHelperLine(line);
     if (msg === null) return void this.#log.error({ line: line.slice(0, 200) }, 'spawner:helper:garbage');
@@ -241,7 +203,7 @@ export class HelperSpawner implements Spawner {
       if (msg.id !== undefined) this.#settle(msg.id, (p) => notStartedOutcome(p.command.mode, { code: 'HELPER_PROTOCOL', message: msg.message }));
       return;
     }
-    this.#settle(msg.id, (p) => toOutcome(msg, p.command, p.cwd));
+    this.#settle(msg.id, (p) => resultOutcome(msg, p.command, p.cwd));
   }
 
   #settle(id: number, make: (p: Pending) => CheckOutcome): void {
@@ -255,29 +217,6 @@ export class HelperSpawner implements Spawner {
 
   /** An idle helper must not keep a CLI alive; a busy one must. */
   #setRef(on: boolean): void {
-    const proc = this.#proc;
-    if (!proc) return;
-    const handles = [proc, proc.stdout, proc.stderr, proc.stdin] as Array<{ ref?: () => void; unref?: () => void } | null>;
-    for (const h of handles) (on ? h?.ref : h?.unref)?.call(h);
+    if (this.#proc) setProcessRef(this.#proc, on);
   }
-}
-
-/** A helper result as the same CheckOutcome runPlugin would give. */
-function toOutcome(msg: ResultMessage, command: PluginCommand, cwd: string | undefined): CheckOutcome {
-  const outcome: CheckOutcome = {
-    exitCode: msg.exitCode,
-    signal: msg.signal === null ? null : signalName(msg.signal),
-    timedOut: msg.timedOut,
-    aborted: msg.aborted,
-    forcefullyKilled: msg.forcefullyKilled,
-    stdout: withMarker(Buffer.from(msg.stdout, 'base64'), msg.stdoutTruncated),
-    stderr: withMarker(Buffer.from(msg.stderr, 'base64'), msg.stderrTruncated),
-    stdoutTruncated: msg.stdoutTruncated,
-    stderrTruncated: msg.stderrTruncated,
-    startedAt: msg.startedAt,
-    durationMs: msg.durationMs,
-    via: command.mode,
-  };
-  if (!msg.spawnError) return outcome;
-  return { ...outcome, spawnError: spawnErrorFor(errnoName(msg.spawnError.errno), commandArgv(command)[0] as string, cwd) };
 }

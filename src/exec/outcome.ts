@@ -10,7 +10,7 @@ export type ExecVia = 'exec' | 'shell' | 'pty' | 'internal' | 'epn';
 
 /**
  * Why a check could not run at all. `code` is an errno name from the OS (ENOENT, EACCES, EMFILE, E2BIG, ...)
- * or one of ours: HELPER_DIED (the spawn helper crashed with the check in flight), SPAWNER_CLOSED (the
+ * or one of ours: HELPER_DIED (the spawn helper or a vfork launcher died with the check in flight), SPAWNER_CLOSED (the
  * spawner was destroyed), EMPTY_COMMAND, NO_COMMAND (only KEY=VALUE words), RESTRICTED (restrict_path
  * refused it; `message` then starts with `ERROR: `).
  */

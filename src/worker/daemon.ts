@@ -5,6 +5,8 @@ import { setMaxListeners } from 'node:events';
 import type { WorkerConfig } from '../config/worker-config.js';
 import { coerceError, MgError } from '../errors.js';
 import { HelperSpawner } from '../exec/helper-spawner.js';
+import { hasFastSpawn } from '../exec/fastspawn-probe.js';
+import { LauncherSpawner } from '../exec/launcher-spawner.js';
 import { killAllPluginGroups } from '../exec/kill.js';
 import { NodeSpawner } from '../exec/node-spawner.js';
 import type { Spawner } from '../exec/spawner.js';
@@ -26,8 +28,13 @@ const LIMIT_CHECK_MS = 1000;
 const LIMIT_LOG_EVERY_MS = 60_000;
 const STATS_LOG_EVERY_MS = 60_000;
 
-export function createSpawner(config: WorkerConfig, logger: Logger): Spawner {
-  return config.spawner === 'spawn' ? new NodeSpawner() : new HelperSpawner({ logger });
+/** The spawner the config names; `auto` (and `vfork`) probe once for Proc::FastSpawn and fall back to the helper. */
+export function createSpawner(config: WorkerConfig, logger: Logger, probe: () => boolean = hasFastSpawn): Spawner {
+  if (config.spawner === 'spawn') return new NodeSpawner();
+  if (config.spawner === 'helper') return new HelperSpawner({ logger });
+  if (probe()) return new LauncherSpawner({ logger });
+  logger[config.spawner === 'vfork' ? 'warn' : 'info'](`spawner:fallback spawner=${config.spawner} needs the Perl module Proc::FastSpawn (libproc-fastspawn-perl); using the spawn helper`);
+  return new HelperSpawner({ logger });
 }
 
 export class WorkerDaemon {

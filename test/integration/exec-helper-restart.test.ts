@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { HelperSpawner } from '../../src/exec/helper-spawner.js';
+import { LauncherSpawner } from '../../src/exec/launcher-spawner.js';
 import { mapOutcome } from '../../src/exec/map-result.js';
 import { NodeSpawner } from '../../src/exec/node-spawner.js';
 import { gone, groupGone } from '../helpers/process-table.js';
@@ -68,12 +69,13 @@ test('kill -9 of the helper: in-flight runs get HELPER_DIED, their groups die, n
   assert.notEqual(sp.helperPid, helperPid);
 });
 
-test('a helper that cannot start answers every run, it does not hang', async () => {
-  const broken = new HelperSpawner({ perl: '/nonexistent/perl' });
-  const o = await broken.run({ mode: 'exec', argv: ['/bin/true'] }, { timeoutMs: 1000 });
-  assert.equal(o.spawnError?.code, 'HELPER_DIED');
-  assert.match(o.spawnError?.message ?? '', /could not start \/nonexistent\/perl/);
-  await broken.close();
+test('a helper or vfork launcher that cannot start answers every run, it does not hang', async () => {
+  for (const broken of [new HelperSpawner({ perl: '/nonexistent/perl' }), new LauncherSpawner({ perl: '/nonexistent/perl' })]) {
+    const o = await broken.run({ mode: 'exec', argv: ['/bin/true'] }, { timeoutMs: 1000 });
+    assert.equal(o.spawnError?.code, 'HELPER_DIED', broken.name);
+    assert.match(o.spawnError?.message ?? '', /could not start \/nonexistent\/perl/);
+    await broken.close();
+  }
 });
 
 test('close() waits for runs in flight; destroy() aborts them; later runs are refused', async () => {

@@ -1,13 +1,14 @@
-// One matrix of real plugin runs against both spawners: they must give the same outcomes.
+// One matrix of real plugin runs against every spawner (node, helper, vfork): they must give the same outcomes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { HelperSpawner } from '../../src/exec/helper-spawner.js';
+import { LauncherSpawner } from '../../src/exec/launcher-spawner.js';
 import { mapOutcome } from '../../src/exec/map-result.js';
 import { NodeSpawner } from '../../src/exec/node-spawner.js';
 import type { CheckOutcome } from '../../src/exec/outcome.js';
 import type { PluginCommand, SpawnOptions, Spawner } from '../../src/exec/spawner.js';
-import { gone, groupGone, zombiesOf } from '../helpers/process-table.js';
+import { gone, groupGone, groupMembers, zombiesOf, type ProcInfo } from '../helpers/process-table.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 const exec = (name: string, ...args: string[]): PluginCommand => ({ mode: 'exec', argv: [FIX + name, ...args] });
@@ -39,7 +40,29 @@ const pidsOf = (o: CheckOutcome): { parent: number; child: number } => {
 const factories: Array<[string, () => Spawner]> = [
   ['node', () => new NodeSpawner()],
   ['helper', () => new HelperSpawner()],
+  ['vfork', () => new LauncherSpawner()],
 ];
+
+/**
+ * The plugin's group is gone. Under the vfork launchers the plugin shared its launcher's group: then each
+ * launcher must be alone in its group again (it survived the kill) and have left no zombie.
+ */
+async function assertPluginGroupGone(sp: Spawner, pgid: number, reaper: number): Promise<void> {
+  if (!(sp instanceof LauncherSpawner)) return assertGroupGone(pgid, reaper);
+  assert.ok(sp.launcherPids.length > 0, 'the launcher survived');
+  for (const launcher of sp.launcherPids) {
+    const others = async (): Promise<ProcInfo[]> => {
+      const end = Date.now() + 1000;
+      for (;;) {
+        const live = groupMembers(launcher).filter((p) => p.pid !== launcher && p.state !== 'Z');
+        if (live.length === 0 || Date.now() > end) return live;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    assert.deepEqual(await others(), [], `launcher ${launcher}'s group still has live plugins`);
+    assert.deepEqual(zombiesOf(launcher), [], `zombies of launcher ${launcher}`);
+  }
+}
 
 for (const [name, make] of factories) {
   describe(`${name} spawner`, () => {
@@ -105,7 +128,7 @@ for (const [name, make] of factories) {
       const { parent, child } = pidsOf(o);
       assert.equal(await gone(parent), true);
       assert.equal(await gone(child), true);
-      await assertGroupGone(parent, reaper());
+      await assertPluginGroupGone(sp, parent, reaper());
       assert.equal(mapOutcome(o, MAP).stdout, `(Service Check Timed Out On Worker: w1)\nparent=${parent} child=${child}\n`);
     });
 
@@ -117,7 +140,7 @@ for (const [name, make] of factories) {
       assert.deepEqual([o.timedOut, o.signal, o.forcefullyKilled], [true, 'SIGKILL', true]);
       const { parent, child } = pidsOf(o);
       assert.equal(await gone(child), true);
-      await assertGroupGone(parent, reaper());
+      await assertPluginGroupGone(sp, parent, reaper());
     });
 
     test('partial output is kept on a timeout', async () => {
@@ -207,12 +230,14 @@ for (const [name, make] of factories) {
   });
 }
 
-describe('both spawners', () => {
+describe('all spawners', () => {
   const node = new NodeSpawner();
   const helper = new HelperSpawner();
+  const vfork = new LauncherSpawner();
   after(async () => {
     await node.close();
     await helper.close();
+    await vfork.close();
   });
 
   test('give identical outcomes for the same commands', async () => {
@@ -227,10 +252,13 @@ describe('both spawners', () => {
       [exec('big-output.sh', '5000'), { ...T, maxOutputBytes: 100 }],
       [shell('echo a | tr a b; echo err >&2; exit 5'), T],
       [shell(`${FIX}nope.sh`), T],
+      // The plugin signals its own process group: under a launcher that group is shared, the launcher stays.
+      [shell('echo before; kill 0; echo after'), T],
     ];
     for (const [command, options] of commands) {
-      const [a, b] = await Promise.all([node.run(command, options), helper.run(command, options)]);
+      const [a, b, c] = await Promise.all([node.run(command, options), helper.run(command, options), vfork.run(command, options)]);
       assert.deepEqual(comparable(b), comparable(a), JSON.stringify(command));
+      assert.deepEqual(comparable(c), comparable(a), JSON.stringify(command));
     }
   });
 });

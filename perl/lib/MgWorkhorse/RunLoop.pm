@@ -71,6 +71,8 @@ sub terminate {
 sub kill_group {
   my ($run, $sig) = @_;
   return 0 unless $run->{pid};
+  # A run whose plugin is not its own group leader (the vfork launcher's) brings its own way to signal it.
+  return $run->{kill_group}->($sig) if $run->{kill_group};
   my $n = kill $sig, -$run->{pid};
   kill $sig, $run->{pid} if !$run->{exited};
   return $n;

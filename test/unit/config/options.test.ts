@@ -76,7 +76,7 @@ test('the brief\'s mg-workhorse keys are present with their defaults', () => {
   assert.equal(config.shutdownTimeout, 30);
   assert.equal(config.maxOutputSize, 10 * 1024 * 1024);
   assert.equal(config.killGracePeriod, 2);
-  assert.equal(config.spawner, 'helper');
+  assert.equal(config.spawner, 'auto');
   assert.equal(config.jobPoolThreads, 0);
   assert.equal(config.epnFallbackToFork, true);
   assert.equal(config.epnProcesses, 2);

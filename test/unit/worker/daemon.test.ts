@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config/load.js';
 import { hasCode } from '../../../src/errors.js';
 import { createSpawner, WorkerDaemon } from '../../../src/worker/daemon.js';
+import { hasFastSpawn } from '../../../src/exec/fastspawn-probe.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResultSpool } from '../../../src/spool/result-spool.js';
@@ -31,14 +32,30 @@ test('the constructor refuses a config without a queue: MG_ERR_CONFIG_MISSING', 
   );
 });
 
-test('createSpawner: spawner=spawn is the NodeSpawner, the default the helper (started lazily)', async () => {
-  const { logger } = memoryLogger();
+test('createSpawner: spawner=spawn is the NodeSpawner, helper the helper (started lazily), the default vfork here', async () => {
+  const { logger, lines } = memoryLogger();
   const node = createSpawner(workerConfig(['spawner=spawn']), logger);
-  const helper = createSpawner(workerConfig(), logger);
+  const helper = createSpawner(workerConfig(['spawner=helper']), logger);
+  const auto = createSpawner(workerConfig(), logger);
   assert.equal(node.name, 'node');
   assert.equal(helper.name, 'helper');
   assert.equal((helper as unknown as { helperPid: number | undefined }).helperPid, undefined);
-  await Promise.all([node.close(), helper.close()]);
+  assert.equal(hasFastSpawn(), true, 'the setup script installs libproc-fastspawn-perl');
+  assert.equal(auto.name, 'vfork');
+  assert.deepEqual((auto as unknown as { launcherPids: number[] }).launcherPids, [], 'launchers start on demand');
+  assert.deepEqual(lines, []);
+  await Promise.all([node.close(), helper.close(), auto.close()]);
+});
+
+test('createSpawner: without Proc::FastSpawn, auto and vfork fall back to the helper with one log line', async () => {
+  const { logger, lines } = memoryLogger();
+  const auto = createSpawner(workerConfig(), logger, () => false);
+  const vfork = createSpawner(workerConfig(['spawner=vfork']), logger, () => false);
+  assert.deepEqual([auto.name, vfork.name], ['helper', 'helper']);
+  assert.deepEqual(lines.map((l) => l.level), [30, 40], 'info for the default, warn when vfork was asked for');
+  assert.match(lines[0]?.msg ?? '', /spawner:fallback spawner=auto needs the Perl module Proc::FastSpawn \(libproc-fastspawn-perl\); using the spawn helper/);
+  assert.match(lines[1]?.msg ?? '', /spawner:fallback spawner=vfork/);
+  await Promise.all([auto.close(), vfork.close()]);
 });
 
 test('with spool_dir the daemon takes over an earlier spool and shows it in its metrics; a spool it cannot create stops it', async () => {
