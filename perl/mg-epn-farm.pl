@@ -23,6 +23,7 @@ use MgWorkhorse::FarmJson qw(decode_json_line json_str);
 use MgWorkhorse::FarmMessages qw(result_line failure_result_line compiled_line error_line);
 use MgWorkhorse::EpnCompile ();
 use MgWorkhorse::EpnChild ();
+use MgWorkhorse::EpnRunner ();
 use MgWorkhorse::EpnTraps ();
 use MgWorkhorse::Streams ();
 use MgWorkhorse::RunLoop
@@ -42,7 +43,7 @@ use constant DEBUG => (grep { $_ eq '-v' || $_ eq '--verbose' } @ARGV) ? 1 : ($E
 
 my %opt = (
   max_checks => 0, preload => [], kill_grace_ms => 2000, pipe_drain_ms => 100, parent_compile_max_ms => 1000,
-  auto_preload => 1,
+  auto_preload => 1, persistent_runners => 2, persistent_max_checks => 10000,
 );
 parse_options(@ARGV);
 
@@ -83,6 +84,15 @@ for my $module (@{ $opt{preload} }) {
 }
 
 my ($wake_r, $wake_w) = wake_on_signals('mg-epn-farm', \$stopping);    # CHLD, TERM, INT, HUP wake select()
+MgWorkhorse::EpnRunner::configure(
+  runners => $opt{persistent_runners}, max_checks => $opt{persistent_max_checks},
+  hooks   => {
+    started => sub { emit(sprintf '{"type":"started","id":%s,"pid":%d}', $_[0]{id}, $_[0]{pid}) },
+    done    => \&maybe_finish, reports => \&read_reports, log => \&logmsg, close_farm_fds => \&close_farm_fds,
+    watch   => sub { $sel->add($_[0]) }, unwatch => sub { $sel->remove($_[0]) },
+    cached  => sub { +{ map { $_ => $cache{$_} } grep { $cache{$_}{state} eq 'cached' } keys %cache } },
+  },
+);
 nonblocking('mg-epn-farm', $_) for $proto_in, $proto_out;
 $sel->add($wake_r, $proto_in);
 my $write_sel = IO::Select->new($proto_out);
@@ -112,6 +122,7 @@ sub main_loop {
       elsif ($fd == fileno $wake_r)   { drain_wake($wake_r) }
       elsif ($fd == fileno $proto_in) { $requests = 1 }
       elsif (my $s = $streams->of($fd)) { read_stream(@$s) }
+      else { MgWorkhorse::EpnRunner::readable($fd) }    # a persistent runner's report
     }
     reap();
     # Requests last, so that this turn's answers are built before the new children are forked together: each
@@ -175,6 +186,7 @@ sub check_request {
   return 'maxOutputBytes must be a number >= 0'
     if !defined $m->{maxOutputBytes} || ref $m->{maxOutputBytes} || $m->{maxOutputBytes} < 0;
   $m->{cache} //= 1;
+  return 'persistent must be a boolean' if ref $m->{persistent};
   return '';
 }
 
@@ -211,7 +223,13 @@ sub spawn {
     max => ($type eq 'run' ? int $m->{maxOutputBytes} : 0),
     buf => { out => '', err => '' }, seen => { out => 0, err => 0 }, fh => {}, open => 0, ctl_buf => '',
     args => $m->{args} || [], env => $m->{env} || {},
+    persistent => ($type eq 'run' && $mode eq 'cached' && $m->{persistent} ? 1 : 0),
   };
+  if ($run->{persistent}) {    # no child of its own: a persistent runner runs it (MgWorkhorse::EpnRunner)
+    $runs{ $run->{id} } = $run;
+    logmsg("run $run->{id} (persistent): $run->{file}") if DEBUG;
+    return MgWorkhorse::EpnRunner::submit($run);
+  }
   # Bare fds, not Perl handles: a child closes every other check's pipes with a plain close(2), which does not
   # touch (and so copy) the farm's handle structures, and the farm reads them with POSIX::read.
   my @fds;
@@ -275,11 +293,8 @@ sub child_main {
   my ($out_w, $err_w, $ctl_fd) = @{ $run->{child_fh} };
   POSIX::dup2($out_w, 1);
   POSIX::dup2($err_w, 2);
-  close $_ for $proto_in, $proto_out, $wake_r, $wake_w;
-  for my $r (values %runs) {
-    POSIX::close($_) for values %{ $r->{fh} };
-    POSIX::close($_) for grep { $_ != $ctl_fd } @{ $r->{child_fh} || [] };
-  }
+  close_farm_fds($ctl_fd);
+  MgWorkhorse::EpnRunner::close_fds();
   open my $ctl_w, '>&=', $ctl_fd or POSIX::_exit(70);
   fcntl $ctl_w, F_SETFD, FD_CLOEXEC;    # as perl's own pipe() would have it: exec'd programs do not hold it
   eval {    # the child must never unwind into the farm's loop (it would act as the farm)
@@ -291,6 +306,17 @@ sub child_main {
   };
   print STDERR "mg-epn-farm: the check's child failed: $@";
   POSIX::_exit(70);
+}
+
+# In a child of the farm (a check's, a persistent runner): the protocol, the self-pipe and every run's pipes are
+# the farm's; $keep is the one fd the child goes on using.
+sub close_farm_fds {
+  my ($keep) = @_;
+  close $_ for $proto_in, $proto_out, $wake_r, $wake_w;
+  for my $r (values %runs) {
+    POSIX::close($_) for values %{ $r->{fh} };
+    POSIX::close($_) for grep { !defined $keep || $_ != $keep } @{ $r->{child_fh} || [] };
+  }
 }
 
 # Remembers the keys of %INC (children report the keys they add); redone whenever the farm loads something.
@@ -370,6 +396,7 @@ sub parent_compile {
   logmsg("compile warning: $_") for map { s/\n\z//r } @{ $e->{warnings} };
   if ($e->{ok} && !@{ $e->{conflicts} }) {
     @$entry{qw(state compiled)} = ('cached', $e);
+    MgWorkhorse::EpnRunner::note_compile($file, $entry);
     logmsg(sprintf 'compiled %s in %.1f ms', $file, $e->{ms}) if DEBUG;
   } else {
     $entry->{state} = 'child';
@@ -389,7 +416,7 @@ sub forget_probe {
 ### reap every exited child; the control report was written before _exit, so read it now
 sub reap {
   while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
-    my $run = delete $run_of_pid{$pid} or next;
+    my $run = delete $run_of_pid{$pid} or do { MgWorkhorse::EpnRunner::reaped($pid, $?); next };
     @$run{qw(exited status)} = (1, $?);
     if (defined(my $fd = $run->{fh}{ctl})) {    # a plugin's own child may hold the pipe: read what is there, do not wait
       vec(my $bits = '', $fd, 1) = 1;
@@ -493,6 +520,7 @@ sub logmsg { print STDERR "mg-epn-farm[$$]: $_[0]\n" }
 sub parse_options {
   my @args = @_;
   my %num = ('--max-checks' => 'max_checks', '--kill-grace-ms' => 'kill_grace_ms',
+    '--persistent-runners' => 'persistent_runners', '--persistent-max-checks' => 'persistent_max_checks',
     '--pipe-drain-ms' => 'pipe_drain_ms', '--parent-compile-max-ms' => 'parent_compile_max_ms');
   while (@args) {
     my $arg = shift @args;

@@ -1,0 +1,366 @@
+package MgWorkhorse::EpnRunner;
+# Persistent runners, the farm's opt-in no-fork mode (docs/epn.md, "Persistent runners"). A runner is a child the
+# farm forks from its own interpreter, so it holds the plugins compiled so far; it then runs one check after the
+# other IN ITS OWN PROCESS, and a check costs no fork. Run-time state a plugin leaves in its package (counters,
+# caches, objects) is still there at the runner's next check of it: that is the trade-off of reference epn.md R4,
+# and the reason only plugins that opt in (and pass mg-epn-check's twice-in-one-interpreter run) come here.
+#
+# Farm side (called from mg-epn-farm.pl's loop): configure, submit, readable, reaped, note_compile, close_fds.
+# Runner side: runner_main (in the forked runner; never returns).
+#
+# Farm → runner, the request pipe: one line per check, tab-separated base64 fields: id, file, the number of
+# arguments, the arguments, then the environment as key, value pairs. Runner → farm, the report pipe: the E line
+# of MgWorkhorse::EpnChild::report. Output goes to two temp files, unlinked as soon as they are opened, that the
+# runner has on fds 1 and 2 (O_APPEND, truncated before each check): print, syswrite, system() children all land
+# there, and a plugin that writes much cannot block on a pipe while the farm waits for its report.
+use strict;
+use warnings;
+use Config ();
+use Errno qw(EAGAIN EINTR);
+use Fcntl qw(O_WRONLY O_RDONLY O_CREAT O_EXCL O_APPEND);
+use MIME::Base64 qw(encode_base64 decode_base64);
+use POSIX ();
+use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+use MgWorkhorse::EpnChild ();
+use MgWorkhorse::EpnCompile ();
+use MgWorkhorse::EpnTraps ();
+
+use constant READ_CHUNK => 65536;
+# A runner killed by SIGTERM/SIGKILL this close to its check's deadline was killed by Node for that deadline
+# (Node's clock starts when it writes the request, a little before the farm reads it): the check gets the plain
+# timeout answer, as in fork mode, not the "runner ended" one.
+use constant DEADLINE_SKEW_MS => 1000;
+
+my %Opt = (runners => 2, max_checks => 10000);
+# The farm's callbacks: started($run), done($run), reports($run) (parses $run->{ctl_buf} into $run->{end}),
+# watch($fh), unwatch($fh), close_farm_fds() (in a new runner), cached() (file => cache entry of every plugin
+# the farm holds compiled now), log($text).
+my %Hook;
+my %Runner;    # pid => { pid, req, rep, out, err (the farm's handles), files (the snapshot), run, checks, retired }
+my %Of_fd;     # fileno of a report pipe => its runner
+my @Queue;     # persistent runs waiting for a runner, oldest first
+my $Seq = 0;
+my @SIG_NAME = split ' ', $Config::Config{sig_name};
+
+# Sets the options (runners: at most this many at once; max_checks: a runner exits after that many checks, 0 =
+# never) and the farm's callbacks.
+sub configure {
+  my (%o) = @_;
+  for (qw(runners max_checks)) { $Opt{$_} = $o{$_} if defined $o{$_} }
+  %Hook = (%Hook, %{ $o{hooks} || {} });
+  return;
+}
+
+### farm side
+
+# A check of a plugin the farm holds compiled ($run->{entry} is its cache entry): it waits for a runner that
+# holds that very compile (a persistent check never falls back to a fork).
+sub submit {
+  my ($run) = @_;
+  push @Queue, $run;
+  dispatch();
+  return;
+}
+
+# Hands queued runs to runners, in order, while runners can take them.
+sub dispatch {
+  while (@Queue) {
+    my $run = $Queue[0];
+    if ($run->{done} || $run->{terminating}) { shift @Queue; next }    # its deadline passed while it waited
+    my $runner = pick($run) or return;
+    shift @Queue;
+    send_run($runner, $run);
+  }
+  return;
+}
+
+# An idle runner that holds the run's compile; else a new runner while there is room (an idle runner that does
+# not hold it gives its place up). Runners holding an older compile of the plugin are retired: never stale.
+sub pick {
+  my ($run) = @_;
+  my ($file, $entry) = @$run{qw(file entry)};
+  my @idle = grep { !$_->{retired} && !$_->{run} } values %Runner;
+  for my $r (@idle) {
+    my $held = $r->{files}{$file};
+    return $r if $held && $held == $entry;
+  }
+  retire($_) for grep { $_->{files}{$file} } @idle;
+  my @live = grep { !$_->{retired} } values %Runner;
+  if (@live >= $Opt{runners}) {
+    my ($spare) = grep { !$_->{run} } @live;
+    return undef unless $spare;
+    retire($spare);
+  }
+  return spawn_runner();
+}
+
+# Forks a runner; undef when that fails (the run keeps waiting, bounded by its deadline).
+sub spawn_runner {
+  my ($out_w, $out_r) = temp_pair();
+  my ($err_w, $err_r) = temp_pair();
+  my ($req_r, $req_w, $rep_r, $rep_w);
+  if (!$out_w || !$err_w || !pipe($req_r, $req_w) || !pipe($rep_r, $rep_w)) {
+    $Hook{log}->("persistent runner: cannot make its files or pipes: $!");
+    return undef;
+  }
+  my $files = $Hook{cached}->();
+  my $pid = fork;
+  if (!defined $pid) {
+    $Hook{log}->("persistent runner: fork failed: $!");
+    return undef;
+  }
+  if (!$pid) {
+    close $_ for $req_w, $rep_r, $out_r, $err_r;
+    runner_main({ req => $req_r, rep => $rep_w, out => $out_w, err => $err_w, files => $files });
+  }
+  close $_ for $req_r, $rep_w, $out_w, $err_w;
+  setpgrp($pid, $pid);    # from this side too, so a kill(-pid) right after the fork cannot miss the group
+  my $r = { pid => $pid, req => $req_w, rep => $rep_r, out => $out_r, err => $err_r, files => $files, checks => 0, watched => 1 };
+  $Runner{$pid} = $r;
+  $Of_fd{ fileno $rep_r } = $r;
+  $Hook{watch}->($rep_r);
+  return $r;
+}
+
+# Two handles on one new temp file, unlinked at once (nothing is left behind however the farm ends): the runner
+# writes through the first (O_APPEND), the farm reads through the second, with its own file offset.
+sub temp_pair {
+  my $dir = defined $ENV{TMPDIR} && -d $ENV{TMPDIR} ? $ENV{TMPDIR} : '/tmp';
+  for (1 .. 10) {
+    my $path = sprintf '%s/mg-epn-runner-%d-%d-%d', $dir, $$, ++$Seq, int rand 1e9;
+    sysopen(my $w, $path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0600) or next;
+    my $r;
+    my $ok = sysopen($r, $path, O_RDONLY);
+    unlink $path;
+    return $ok ? ($w, $r) : ();
+  }
+  return;
+}
+
+# Writes the check to an idle runner and tells the farm (its `started` names the runner's process group).
+sub send_run {
+  my ($r, $run) = @_;
+  my @fields = ($run->{id}, $run->{file}, scalar @{ $run->{args} }, @{ $run->{args} }, %{ $run->{env} });
+  my $line = join("\t", map { encode_base64($_, '') } @fields) . "\n";
+  $r->{run} = $run;
+  $r->{checks}++;
+  @$run{qw(pid ctl_buf)} = ($r->{pid}, '');
+  my $off = 0;
+  while ($off < length $line) {    # the runner waits in read(); a write error means it died: reaped() answers
+    my $n = syswrite $r->{req}, $line, length($line) - $off, $off;
+    next if !defined $n && $! == EINTR;
+    last unless $n;
+    $off += $n;
+  }
+  $Hook{started}->($run);
+  return;
+}
+
+# The farm's loop found $fd readable: true when it is a runner's report pipe (then the report is read).
+sub readable {
+  my ($fd) = @_;
+  my $r = $Of_fd{$fd} or return 0;
+  read_report($r);
+  return 1;
+}
+
+# Reads what the runner reported; its E line ends the check.
+sub read_report {
+  my ($r) = @_;
+  my $n = sysread $r->{rep}, my $chunk, READ_CHUNK;
+  return if !defined $n && ($! == EAGAIN || $! == EINTR);
+  if (!$n) { unwatch($r); return }    # the runner is gone: reaped() answers its check
+  my $run = $r->{run} or return;
+  $run->{ctl_buf} .= $chunk;
+  $Hook{reports}->($run);
+  complete($r, (($run->{end}{code} || 0) & 0xFF) << 8) if $run->{end};
+  return;
+}
+
+# The runner's check is over: its output from the files, then the farm answers it.
+sub complete {
+  my ($r, $status) = @_;
+  my $run = delete $r->{run} or return;
+  read_output($run, $_, $r->{$_}) for qw(out err);
+  @$run{qw(exited status)} = (1, $status);
+  retire($r) if $Opt{max_checks} && $r->{checks} >= $Opt{max_checks};    # recycled: state cannot grow forever
+  close_request($r) if $r->{retired};
+  $Hook{done}->($run);
+  dispatch();
+  return;
+}
+
+# What the check wrote on fd 1 or 2, up to the run's cap; `seen` counts all of it (for the truncated flags).
+sub read_output {
+  my ($run, $name, $fh) = @_;
+  my $size = (stat $fh)[7] // 0;
+  my $want = $size < $run->{max} ? $size : $run->{max};
+  my $buf  = '';
+  sysseek $fh, 0, 0;
+  while (length $buf < $want) {
+    my $n = sysread $fh, $buf, $want - length $buf, length $buf;
+    last unless $n;
+  }
+  $run->{buf}{$name}  = $buf;
+  $run->{seen}{$name} = $size;
+  return;
+}
+
+# A child of the farm ended. When it was a runner: its check (if any) is answered, from its report when it wrote
+# one; else UNKNOWN naming how the runner ended, unless it was killed for the check's deadline (then the answer
+# is a timeout, as in fork mode). Returns true when $pid was a runner.
+sub reaped {
+  my ($pid, $status) = @_;
+  my $r = delete $Runner{$pid} or return 0;
+  if ($r->{run} && $r->{watched}) {    # the report may still be in the pipe: read what is there, do not wait
+    vec(my $bits = '', fileno $r->{rep}, 1) = 1;
+    read_report($r) while $r->{run} && $r->{watched} && select(my $ready = $bits, undef, undef, 0) > 0;
+  }
+  if (my $run = $r->{run}) {
+    if (!killed_for_deadline($run, $status)) {
+      my $how = $status & 127 ? 'killed by SIG' . ($SIG_NAME[ $status & 127 ] // $status & 127) : 'exit code ' . ($status >> 8);
+      $run->{end} = { kind => 'die', code => 3, modules => '', message => "the persistent runner (pid $pid) ended during the check: $how" };
+      $status = 3 << 8;
+    }
+    complete($r, $status);
+  }
+  unwatch($r);
+  close $_ for grep {defined} @$r{qw(req rep out err)};
+  dispatch();
+  return 1;
+}
+
+# Whether the runner was killed for its check's deadline: by the farm, or by Node (TERM or KILL near the deadline).
+sub killed_for_deadline {
+  my ($run, $status) = @_;
+  return 1 if $run->{terminating};
+  my $sig = $SIG_NAME[ $status & 127 ] // '';
+  return 0 unless $sig eq 'TERM' || $sig eq 'KILL';
+  return (clock_gettime(CLOCK_MONOTONIC) - $run->{t0}) * 1000 >= $run->{timeout_ms} - DEADLINE_SKEW_MS;
+}
+
+# The farm compiled $file into itself again: runners holding an older compile of it finish their check and exit.
+sub note_compile {
+  my ($file, $entry) = @_;
+  for my $r (values %Runner) { retire($r) if $r->{files}{$file} && $r->{files}{$file} != $entry }
+  return;
+}
+
+# A runner takes no more checks: EOF on its request pipe once it is idle makes it exit.
+sub retire {
+  my ($r) = @_;
+  $r->{retired} = 1;
+  close_request($r) unless $r->{run};
+  return;
+}
+
+sub close_request {
+  my ($r) = @_;
+  close delete $r->{req} if $r->{req};
+  return;
+}
+
+sub unwatch {
+  my ($r) = @_;
+  return unless $r->{watched};
+  $r->{watched} = 0;
+  delete $Of_fd{ fileno $r->{rep} };
+  $Hook{unwatch}->($r->{rep});
+  return;
+}
+
+# In a child the farm forks (a check's child, a new runner): the runners' farm-side fds are not its business,
+# and a runner's request pipe held open elsewhere would keep that runner from seeing EOF when it is retired.
+sub close_fds {
+  for my $r (values %Runner) { POSIX::close(fileno $_) for grep { defined && defined fileno $_ } @$r{qw(req rep out err)} }
+  return;
+}
+
+### runner side
+
+# The runner: own process group, the farm's fds closed, output files on fds 1 and 2; then one check per request
+# line until EOF (retired, recycled, or the farm is gone). Never returns.
+sub runner_main {
+  my ($h) = @_;
+  my $ok = eval {
+    $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE TERM INT HUP ALRM);
+    setpgrp(0, 0);
+    $h->{pid} = $$;
+    $Hook{close_farm_fds}->();
+    close_fds();
+    (%Runner, %Of_fd, @Queue) = ();
+    $h->{inc} = { map { $_ => 1 } keys %INC };
+    $h->{plugin_files} = { map { $_ => 1 } keys %{ $h->{files} } };
+    runner_loop($h);
+    1;
+  };
+  print STDERR "mg-epn-farm: persistent runner $$ failed: $@" unless $ok;
+  POSIX::_exit($ok ? 0 : 70);
+}
+
+# Reads request lines and runs each; returns at EOF.
+sub runner_loop {
+  my ($h) = @_;
+  open STDOUT, '>>&', $h->{out} or die "stdout: $!\n";
+  open STDERR, '>>&', $h->{err} or die "stderr: $!\n";
+  my $base = {
+    globals => MgWorkhorse::EpnCompile::snapshot_globals(), cwd => POSIX::getcwd(), umask => umask,
+    zero => $0, inc => [@INC], w => $^W,
+  };
+  my $buf = '';
+  while (1) {
+    my $nl;
+    while (($nl = index $buf, "\n") < 0) {
+      my $n = sysread $h->{req}, $buf, READ_CHUNK, length $buf;
+      next if !defined $n && $! == EINTR;
+      return unless $n;
+    }
+    my (undef, $file, $nargs, @rest) = map { decode_base64($_) } split /\t/, substr($buf, 0, $nl + 1, '');
+    my @args = splice @rest, 0, $nargs;
+    run_one($h, $base, { file => $file, args => \@args, env => {@rest} });
+  }
+}
+
+# One check in this process, with EpnChild's setup, handler call, END blocks and report; then the per-check
+# state is put back as the farm had it.
+sub run_one {
+  my ($h, $base, $ctx) = @_;
+  truncate $h->{$_}, 0 for qw(out err);
+  # Opened again each time: the plugin may have closed or redirected them, or changed their layers.
+  open STDOUT, '>>&', $h->{out} or die "stdout: $!\n";
+  open STDERR, '>>&', $h->{err} or die "stderr: $!\n";
+  open STDIN, '<', '/dev/null' or die "stdin: $!\n";
+  my $held = $h->{files}{ $ctx->{file} };
+  @$ctx{qw(ctl plugin_files inc_before)} = ($h->{rep}, $h->{plugin_files}, $h->{inc});
+  {
+    local $_;
+    MgWorkhorse::EpnChild::begin_check($ctx);
+    # The farm sends a runner only plugins it held compiled when it forked the runner: this is a farm bug.
+    my @end = $held ? MgWorkhorse::EpnChild::run_handler($held->{compiled})
+      : ('die', 3, "the persistent runner holds no compiled copy of $ctx->{file}");
+    my $code = MgWorkhorse::EpnChild::end_check(@end);
+    POSIX::_exit($code & 0xFF) if $$ != $h->{pid};    # a child the plugin forked ended: it must not loop on
+  }
+  reset_state($base);
+  %{ $h->{inc} } = map { $_ => 1 } keys %INC if keys %INC > keys %{ $h->{inc} };    # report new modules once
+  return;
+}
+
+# The cheap per-check state back to the farm's: %SIG, %ENV, STD handle layers and autoflush, cwd, umask, $0,
+# @ARGV, @INC, alarm, the selected handle, $/ $\ $, $", $^W, $@. Package variables are NOT reset (R4).
+sub reset_state {
+  my ($b) = @_;
+  alarm 0;
+  MgWorkhorse::EpnCompile::restore_globals($b->{globals});
+  chdir $b->{cwd};
+  umask $b->{umask};
+  select STDOUT;
+  $0    = $b->{zero};
+  @ARGV = ();
+  @INC  = @{ $b->{inc} };
+  ($/, $\, $,, $", $^W, $@) = ("\n", undef, undef, ' ', $b->{w}, '');
+  $MgWorkhorse::EpnTraps::Phase = 'farm';
+  return;
+}
+
+1;
