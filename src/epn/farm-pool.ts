@@ -192,6 +192,8 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
       ...(o.perl === undefined ? {} : { perl: o.perl }),
       ...(o.script === undefined ? {} : { script: o.script }),
       ...(o.preloadModules === undefined ? {} : { preloadModules: o.preloadModules }),
+      ...(o.persistentRunners === undefined ? {} : { persistentRunners: o.persistentRunners }),
+      ...(o.persistentMaxChecks === undefined ? {} : { persistentMaxChecks: o.persistentMaxChecks }),
       ...(o.env === undefined ? {} : { env: o.env }),
       ...(o.startTimeoutMs === undefined ? {} : { startTimeoutMs: o.startTimeoutMs }),
       ...(o.answerSlackMs === undefined ? {} : { answerSlackMs: o.answerSlackMs }),
@@ -281,10 +283,24 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
 
   #dispatch(proc: FarmProcess, file: string, args: readonly string[], options: FarmPoolRunOptions, timeoutMs: number): Promise<FarmRunOutcome> {
     this.#stats.checks++;
-    const outcome = proc.run({ ...options, file, args, timeoutMs });
+    const run = (left: number): Promise<FarmRunOutcome> => proc.run({ ...options, file, args, timeoutMs: left });
+    // Sent at once unless it must compile first: the pick policy counts what each process has in flight.
+    const compileFirst = options.persistent === true && options.cache !== false && !proc.hasCompiled(file);
+    const outcome = compileFirst ? this.#compileFirst(proc, file, timeoutMs).then(run) : run(timeoutMs);
     const slot = this.#procs.get(proc);
     if (slot && slot.limit > 0 && proc.checksRun >= slot.limit) this.#retire(proc, `${proc.checksRun} checks`);
     return outcome;
+  }
+
+  /**
+   * A persistent check of a plugin the process has not compiled: compile it first (in a child, then into the farm,
+   * as any first check does), so that even the first check runs in a persistent runner. Resolves with the time
+   * left of the check's timeout; a failed compile is left to the run, which reports it as usual.
+   */
+  async #compileFirst(proc: FarmProcess, file: string, timeoutMs: number): Promise<number> {
+    const t0 = performance.now();
+    await proc.compile(file, timeoutMs);
+    return Math.max(1, timeoutMs - (performance.now() - t0));
   }
 
   #drainQueue(): void {

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Spawner } from '../exec/spawner.js';
 import type { ValidJob } from '../job/job-text.js';
 import { wantsPty } from './pty-match.js';
+import { persistentRule } from './persistent-match.js';
 
 export interface CheckRun extends MappedResult {
   readonly outcome: CheckOutcome;
@@ -89,6 +90,7 @@ export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<Che
               maxOutputBytes: config.maxOutputSize,
               env: env ?? {},
               ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+              ...(persistentRule(job.commandLine, config.epnPersistentPlugins) === undefined ? {} : { persistent: true }),
             },
           ),
         };

@@ -1,0 +1,143 @@
+// EPN persistent runners through the whole worker (real gearmand, the worker CLI, its Perl farm): plugins opted in
+// by the `# mg-workhorse: persistent` header or an epn_persistent_plugins= glob run check after check in one
+// runner process. That they did is visible in the output: a package variable counts on (in fork mode it prints
+// 1 every time). One farm process and one runner keep the counts deterministic.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PayloadCodec } from '../../src/job/crypto.js';
+import { startCheckStack, type CheckStack } from '../helpers/check-stack.js';
+import { serviceJob, submitJob } from '../helpers/jobs.js';
+
+const EPN = fileURLToPath(new URL('../../fixtures/epn/', import.meta.url));
+const KEY = 'epn-persistent-key';
+const codec = new PayloadCodec({ encryption: true, key: KEY });
+
+/** Submits one service check at a time (so a runner's checks keep their order) and returns the results. */
+async function runInOrder(stack: CheckStack, host: string, commands: readonly string[], timeout = 10): Promise<Array<{ returnCode: number; output: string }>> {
+  const out: Array<{ returnCode: number; output: string }> = [];
+  for (const [i, cmd] of commands.entries()) {
+    const before = stack.results.results.length;
+    await submitJob(stack.client, codec, 'service', serviceJob(host, `s${i}`, cmd, { timeout }));
+    await stack.results.waitFor(before + 1, 30_000);
+    const r = stack.results.find(host, `s${i}`);
+    assert.ok(r, `result of ${host} s${i}`);
+    out.push({ returnCode: r.returnCode, output: r.output });
+  }
+  return out;
+}
+
+describe('worker: EPN persistent runners', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'mg-epn-persistent-'));
+  const globDir = join(tmp, 'persistent');
+  mkdirSync(globDir);
+  const copy = (name: string): string => {
+    const to = join(globDir, name);
+    copyFileSync(join(EPN, name), to);
+    chmodSync(to, 0o755);
+    return to;
+  };
+  let stack: CheckStack;
+
+  before(async () => {
+    stack = await startCheckStack(KEY, ['services=yes', 'debug=1', 'epn_processes=1', 'epn_persistent_runners=1', 'kill_grace_period=1', `epn_persistent_plugins=${globDir}/*.pl`]);
+  });
+
+  after(async () => {
+    await stack?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('opted in by the header and by a glob, the plugin runs in a runner (its package state counts on); others fork', async () => {
+    const header = `${EPN}persistent-counter.pl`;
+    const globbed = copy('counter.pl');
+    const r = await runInOrder(stack, 'optin', [header, header, header, globbed, globbed, `${EPN}counter.pl`, `${EPN}counter.pl`]);
+    assert.deepEqual(r.map((x) => x.output), ['count=1\n', 'count=2\n', 'count=3\n', 'count=1\n', 'count=2\n', 'count=1\n', 'count=1\n']);
+  });
+
+  test('the same return codes and output as fork mode', async () => {
+    const names = ['critical.pl', 'die.pl', 'exit-in-eval.pl', 'noexit.pl', 'stderr.pl', 'system-child.pl'];
+    const persistent = await runInOrder(stack, 'same-p', names.map(copy));
+    const forked = await runInOrder(stack, 'same-f', names.map((n) => join(EPN, n)));
+    for (const [i, n] of names.entries()) {
+      assert.equal(persistent[i]?.returnCode, forked[i]?.returnCode, n);
+      assert.equal(persistent[i]?.output.replaceAll(globDir, EPN.replace(/\/$/, '')), forked[i]?.output, n);
+    }
+  });
+
+  test('a hanging persistent plugin times out with the timeout text, and the next check works', async () => {
+    const slow = copy('slow.pl');
+    const [timedOut] = await runInOrder(stack, 'hang', [slow], 1);
+    const [forked] = await runInOrder(stack, 'hang-f', [`${EPN}slow.pl`], 1);
+    assert.match(timedOut?.output ?? '', /^\(Service Check Timed Out On Worker: .*\)\nstarted\n$/);
+    assert.equal(timedOut?.output, forked?.output, 'the same text and partial output as fork mode');
+    assert.equal(timedOut?.returnCode, forked?.returnCode);
+    const [next] = await runInOrder(stack, 'hang-next', [`${EPN}persistent-counter.pl`]);
+    assert.equal(next?.output, 'count=1\n', 'the next check runs in a fresh runner');
+  });
+
+  test('a plugin that ends its runner (POSIX::_exit, kill 9 $$) gives UNKNOWN with the reason; the next check works', async () => {
+    const plugin = copy('runner-exit.pl');
+    const r = await runInOrder(stack, 'end', [plugin, `${plugin} kill`, `${EPN}persistent-counter.pl`]);
+    for (const x of r.slice(0, 2)) {
+      assert.equal(x.returnCode, 3);
+      assert.match(x.output, /^about to end the process\n\*\*ePN .*runner-exit\.pl: "the persistent runner \(pid \d+\) ended during the check: /);
+    }
+    assert.match(r[0]?.output ?? '', /exit code 0/);
+    assert.match(r[1]?.output ?? '', /killed by SIGKILL/);
+    assert.equal(r[2]?.output, 'count=1\n');
+  });
+
+  test('never stale: the plugin edited between two checks gives the new output', async () => {
+    const plugin = join(globDir, 'check_edit.pl');
+    // mode applies when the file is created (the first write); the edit keeps it
+    const write = (text: string): void => writeFileSync(plugin, `#!/usr/bin/perl\n# nagios: +epn\n${text}\n`, { mode: 0o755 });
+    write('our $n; $n++; print "version 1 run $n\\n"; exit 0;');
+    const first = await runInOrder(stack, 'edit1', [plugin, plugin]);
+    write('our $n; $n++; print "version 2, longer, run $n\\n"; exit 1;');
+    const second = await runInOrder(stack, 'edit2', [plugin, plugin, plugin]);
+    assert.deepEqual(first.map((x) => x.output), ['version 1 run 1\n', 'version 1 run 2\n']);
+    // The runner that held version 1 is retired, so version 2 starts from run 1 (in a forked check when the farm
+    // compiles it for that check, or in a new runner when the watcher recompiled it ahead), then counts on.
+    assert.equal(second[0]?.output, 'version 2, longer, run 1\n');
+    assert.equal(second[0]?.returnCode, 1);
+    for (const x of second) assert.match(x.output, /^version 2, longer, run \d\n$/);
+    assert.match(second[2]?.output ?? '', /run [23]\n$/, 'version 2 runs in a runner again');
+  });
+});
+
+describe('worker: EPN persistent runners are recycled', () => {
+  let stack: CheckStack;
+  before(async () => {
+    stack = await startCheckStack(KEY, ['services=yes', 'epn_processes=1', 'epn_persistent_runners=1', 'epn_persistent_max_checks=3']);
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  test('after epn_persistent_max_checks checks a fresh runner starts from clean package state', async () => {
+    const r = await runInOrder(stack, 'recycle', Array.from({ length: 5 }, () => `${EPN}persistent-counter.pl`));
+    assert.deepEqual(r.map((x) => x.output), ['count=1\n', 'count=2\n', 'count=3\n', 'count=1\n', 'count=2\n']);
+  });
+});
+
+describe('testcmd --explain with a persistent plugin', () => {
+  test('says the check ran in a persistent runner, and which rule chose it (header, glob)', () => {
+    const cli = fileURLToPath(new URL('../../src/cli/worker.ts', import.meta.url));
+    const testcmd = (...words: string[]): ReturnType<typeof spawnSync> =>
+      spawnSync(process.execPath, ['--import', 'tsx', cli, 'encryption=no', ...words], { encoding: 'utf8', timeout: 60_000 });
+    const header = testcmd('testcmd', '--explain', `${EPN}persistent-counter.pl`);
+    assert.equal(header.stdout, 'count=1\n');
+    assert.match(String(header.stderr), /explain: epn \(persistent runner\): line 3 says "# mg-workhorse: persistent"/);
+    assert.match(String(header.stderr), /explain: ran via epn \(persistent runner\) in /);
+    const glob = testcmd(`epn_persistent_plugins=${EPN}count*.pl`, 'testcmd', '--explain', `${EPN}counter.pl`);
+    assert.match(String(glob.stderr), /explain: epn \(persistent runner\): its path matches the glob .*count\*\.pl/);
+    assert.match(String(glob.stderr), /explain: ran via epn \(persistent runner\) in /);
+    const plain = testcmd('testcmd', '--explain', `${EPN}counter.pl`);
+    assert.match(String(plain.stderr), /explain: ran via epn in /, 'without the opt-in: a forked EPN check');
+  });
+});
