@@ -520,7 +520,7 @@ function table(rows: RunFigures[], ranges: Map<RunFigures, string>): string[] {
     const v = f.variant;
     lines.push(
       `| ${[
-        v.plugin, v.mode, v.mode === 'epn' ? String(v.procs) : '-', String(MAX_WORKER), String(v.n),
+        v.plugin, v.mode, v.mode !== 'fork' ? String(v.procs) : '-', String(MAX_WORKER), String(v.n),
         f.error === undefined ? fmt(f.rate) : `**${f.error}**`, ...(withRange ? [ranges.get(f) ?? '-'] : []), fmt(f.wallS, 2), fmt(f.p50, 2), fmt(f.p99, 2), fmt(f.inFlight, 1), targetCell(f, rows),
       ].join(' | ')} |`,
     );

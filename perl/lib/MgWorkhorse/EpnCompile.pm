@@ -328,16 +328,10 @@ sub _same {
 # The glob of STDIN, STDOUT or STDERR by name.
 sub _fh { no strict 'refs'; return \*{"main::$_[0]"} }
 
-# A snapshot of the process-wide state a plugin may change (%SIG, %ENV, the STD handles' layers and autoflush),
-# and putting all of it back: MgWorkhorse::EpnRunner resets a persistent runner with these after each check.
-sub snapshot_globals { return _globals() }
-sub restore_globals { my ($before) = @_; _restore_globals($before, _globals_delta($before, {}), 1); return }
-
 # Puts the state a compile changed back as it was (the parent must not keep a plugin's %SIG, %ENV or layers).
-# The compiler's own __WARN__ and ALRM handlers are local()ised by compile(); $all_sig restores those too.
 sub _restore_globals {
-  my ($before, $d, $all_sig) = @_;
-  $SIG{$_} = $before->{sig}{$_} for grep { $all_sig || ($_ ne '__WARN__' && $_ ne 'ALRM') } keys %{ $d->{sig} || {} };
+  my ($before, $d) = @_;
+  $SIG{$_} = $before->{sig}{$_} for grep { $_ ne '__WARN__' && $_ ne 'ALRM' } keys %{ $d->{sig} || {} };
   for my $k (keys %{ $d->{env} || {} }) {
     if (exists $before->{env}{$k}) { $ENV{$k} = $before->{env}{$k} } else { delete $ENV{$k} }
   }

@@ -304,8 +304,8 @@ sub runner_loop {
   open STDOUT, '>>&', $h->{out} or die "stdout: $!\n";
   open STDERR, '>>&', $h->{err} or die "stderr: $!\n";
   my $base = {
-    globals => MgWorkhorse::EpnCompile::snapshot_globals(), cwd => POSIX::getcwd(), umask => umask,
-    zero => $0, inc => [@INC], w => $^W,
+    sig => {%SIG}, env => {%ENV}, flush => [ map { select($_); my $f = $|; select(STDOUT); $f } \*STDOUT, \*STDERR ],
+    cwd => POSIX::getcwd(), umask => umask, zero => $0, inc => [@INC], w => $^W,
   };
   my $buf = '';
   while (1) {
@@ -346,20 +346,38 @@ sub run_one {
   return;
 }
 
-# The cheap per-check state back to the farm's: %SIG, %ENV, STD handle layers and autoflush, cwd, umask, $0,
+# The cheap per-check state back to the farm's: %SIG, %ENV, STD handle autoflush, cwd, umask, $0,
 # @ARGV, @INC, alarm, the selected handle, $/ $\ $, $", $^W, $@. Package variables are NOT reset (R4).
 sub reset_state {
   my ($b) = @_;
   alarm 0;
-  MgWorkhorse::EpnCompile::restore_globals($b->{globals});
+  reset_hash(\%SIG, $b->{sig});
+  reset_hash(\%ENV, $b->{env});
+  # the STD handles' layers need nothing: run_one opens them afresh for each check
+  select STDERR;
+  $| = $b->{flush}[1];
+  select STDOUT;
+  $| = $b->{flush}[0];
   chdir $b->{cwd};
   umask $b->{umask};
-  select STDOUT;
   $0    = $b->{zero};
   @ARGV = ();
   @INC  = @{ $b->{inc} };
   ($/, $\, $,, $", $^W, $@) = ("\n", undef, undef, ' ', $b->{w}, '');
   $MgWorkhorse::EpnTraps::Phase = 'farm';
+  return;
+}
+
+# Puts %$h (%SIG or %ENV) back to %$was, touching only the keys that differ: both hashes are magic, each store
+# is a sigaction or a setenv, and comparing all of it as EpnCompile's global snapshot does costs ~100 µs a check.
+sub reset_hash {
+  my ($h, $was) = @_;
+  for my $k (keys %$h) {
+    my ($now, $old) = ($h->{$k}, $was->{$k});
+    next if defined $now ? defined $old && (ref $now || ref $old ? ref $now && ref $old && $now == $old : $now eq $old) : !defined $old;
+    if (exists $was->{$k}) { $h->{$k} = $old } else { delete $h->{$k} }
+  }
+  for my $k (keys %$was) { $h->{$k} = $was->{$k} unless exists $h->{$k} }
   return;
 }
 
