@@ -543,6 +543,7 @@ sub parse_options {
 sub usage {
   print STDERR "mg-epn-farm: $_[0]\nusage: perl mg-epn-farm.pl [--max-checks N] [--preload Mod::A,Mod::B] [-v]\n"
     . "  [--kill-grace-ms MS] [--pipe-drain-ms MS] [--parent-compile-max-ms MS] [--no-auto-preload]\n"
+    . "  [--persistent-runners N] [--persistent-max-checks N]\n"
     . "  (perldoc mg-epn-farm.pl)\n";
   exit 2;
 }
@@ -557,7 +558,7 @@ mg-epn-farm.pl - the Embedded Perl interpreter farm of mg-workhorse
 
   perl perl/mg-epn-farm.pl [--max-checks N] [--preload Mod::A,Mod::B] [-v]
                            [--kill-grace-ms MS] [--pipe-drain-ms MS] [--parent-compile-max-ms MS]
-                           [--no-auto-preload]
+                           [--no-auto-preload] [--persistent-runners N] [--persistent-max-checks N]
 
   # by hand:
   printf '%s\n' '{"type":"run","id":1,"file":"/usr/lib/nagios/plugins/check_file_age","args":["-f","/etc/hostname","-w","999999999","-c","999999999"],"env":{},"timeoutMs":10000,"maxOutputBytes":65536,"cache":true}' \
@@ -611,6 +612,17 @@ plugin has exited but something still holds its pipes, the farm waits C<--pipe-d
 answers. Modules a check loaded at run time (found in the farm's own C<@INC>) are then loaded into the farm, so
 later children do not load them again.
 
+=head2 Persistent runners
+
+A C<run> with C<"persistent":true> of a plugin compiled into the farm runs without a fork of its own: in a
+runner, a child the farm forks from itself (so it holds the compiled subs) that runs check after check in its
+process, at most C<--persistent-runners> at once, each for C<--persistent-max-checks> checks; such a check waits
+for a runner that holds its plugin's current compile (runners holding an older one are retired). The check's
+output goes to two unlinked temp files on the runner's fds 1 and 2. After each check the runner puts %ENV,
+%SIG, cwd, umask, C<$0>, C<@ARGV>, C<@INC>, the alarm and C<$/>-like variables back; package variables stay (the
+opt-in trade-off, R4). A deadline kills the runner's group; a runner that ends without its report gives exit
+code 3 and a C<die> problem naming how it ended. Code: F<perl/lib/MgWorkhorse/EpnRunner.pm>.
+
 =head1 PROTOCOL
 
 One JSON object per line each way, on the farm's stdin and stdout; stderr is free text for the log. The
@@ -628,6 +640,10 @@ to the farm are UTF-8 and used as bytes (paths, arguments, environment); plugin 
   {"type":"run","id":7,"file":"/usr/lib/nagios/plugins/check_foo","args":["-w","5"],"env":{"NAGIOS_HOSTNAME":"h1"},
    "timeoutMs":60000,"maxOutputBytes":10485760,"cache":true}
 
+Optional C<"persistent":true>: when the farm holds the plugin compiled, a persistent runner runs the check
+(see L</Persistent runners>; C<started> then names the runner, the C<result> has C<"persistent":true>); a check
+that compiles the plugin runs forked as usual.
+
 Answered with C<started> once the child is forked, then exactly one C<result>. A run that needs no child (the
 compile failure of this very file version is cached, or the file does not exist) gets only the C<result>.
 Results come in completion order.
@@ -644,7 +660,8 @@ The pid is also the process group id.
    "stderrTruncated":false,"startedAt":1700000000000.123,"durationMs":3.2,"compiled":false,"compileMs":0,
    "problem":{"kind":"die","message":"boom at /p/check_foo line 3."},"newModules":["Foo/Bar.pm"]}
 
-C<exitCode> is null when the child died by a signal (C<signal> is then its name, C<"SIGTERM">). C<compiled> says
+C<persistent> (true) is present only when a persistent runner ran the check. C<exitCode> is null when the child
+died by a signal (C<signal> is then its name, C<"SIGTERM">). C<compiled> says
 whether this check compiled the plugin (in its child), C<compileMs> how long that took. C<newModules> lists the
 C<%INC> keys the check's child added (while compiling there, or at run time); the farm itself loads those found
 in its own C<@INC>. C<problem> and C<newModules> are present only when there is something to say. Problems, and what they do to C<stdout>:
@@ -761,6 +778,11 @@ Check mode for mg-epn-check, instead of the farm: compile each FILE with this wr
 p1's C<use strict> and fatal closure warnings), or compile it once and run it twice in this one interpreter
 without fork, naming the globals each run left changed. JSON lines on stdout; see F<perl/lib/MgWorkhorse/LintCheck.pm>.
 
+=item B<--persistent-runners> N (2), B<--persistent-max-checks> N (10000)
+
+Persistent runners at most at once, and the checks after which a runner exits (0 = never); see
+L</Persistent runners>.
+
 =item B<--parent-compile-max-ms> MS (1000)
 
 A plugin whose first compile (in a child) took longer is not compiled into the farm: that would block the
@@ -839,7 +861,7 @@ skips those of other plugins.
 
 =item R4, R14, R15: state of one plugin reaching another
 
-Run-time state never leaks (one child per check). C<use lib> paths stay with the plugin that added them; a
+Run-time state never leaks (one child per check), except in the opt-in persistent runners. C<use lib> paths stay with the plugin that added them; a
 module it loaded from such a path is hidden from the next plugin's compile so that one loads its own copy. A
 plugin that redefines a sub another file already defined (two plugins bundling different C<GLPlugin>
 versions, a monkeypatch) is never compiled into the shared farm: each of its checks compiles it in its child.

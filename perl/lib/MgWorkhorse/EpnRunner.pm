@@ -57,6 +57,10 @@ sub configure {
 # holds that very compile (a persistent check never falls back to a fork).
 sub submit {
   my ($run) = @_;
+  # While it waits there is no process to TERM: a deadline answers it at once (the farm's timers wait `grace`
+  # between TERM and KILL, and Node gives up on a check unanswered after its own grace).
+  $run->{kill_grace} = $run->{grace};
+  $run->{grace} = 0;
   push @Queue, $run;
   dispatch();
   return;
@@ -144,6 +148,7 @@ sub send_run {
   my $line = join("\t", map { encode_base64($_, '') } @fields) . "\n";
   $r->{run} = $run;
   $r->{checks}++;
+  $run->{grace} = $run->{kill_grace};
   @$run{qw(pid ctl_buf)} = ($r->{pid}, '');
   my $off = 0;
   while ($off < length $line) {    # the runner waits in read(); a write error means it died: reaped() answers
