@@ -6,7 +6,7 @@ package MgWorkhorse::EpnRunner;
 # and the reason only plugins that opt in (and pass mg-epn-check's twice-in-one-interpreter run) come here.
 #
 # Farm side (called from mg-epn-farm.pl's loop): configure, submit, readable, reaped, note_compile, close_fds.
-# Runner side: runner_main (in the forked runner; never returns).
+# Runner side: runner_main (in the forked runner; never returns), then MgWorkhorse::EpnRunnerLoop.
 #
 # Farm → runner, the request pipe: one line per check, tab-separated base64 fields: id, file, the number of
 # arguments, the arguments, then the environment as key, value pairs. Runner → farm, the report pipe: the E line
@@ -18,12 +18,10 @@ use warnings;
 use Config ();
 use Errno qw(EAGAIN EINTR);
 use Fcntl qw(O_WRONLY O_RDONLY O_CREAT O_EXCL O_APPEND);
-use MIME::Base64 qw(encode_base64 decode_base64);
+use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
-use MgWorkhorse::EpnChild ();
-use MgWorkhorse::EpnCompile ();
-use MgWorkhorse::EpnTraps ();
+use MgWorkhorse::EpnRunnerLoop ();
 
 use constant READ_CHUNK => 65536;
 # A runner killed by SIGTERM/SIGKILL this close to its check's deadline was killed by Node for that deadline
@@ -296,94 +294,11 @@ sub runner_main {
     (%Runner, %Of_fd, @Queue) = ();
     $h->{inc} = { map { $_ => 1 } keys %INC };
     $h->{plugin_files} = { map { $_ => 1 } keys %{ $h->{files} } };
-    runner_loop($h);
+    MgWorkhorse::EpnRunnerLoop::run($h);
     1;
   };
   print STDERR "mg-epn-farm: persistent runner $$ failed: $@" unless $ok;
   POSIX::_exit($ok ? 0 : 70);
-}
-
-# Reads request lines and runs each; returns at EOF.
-sub runner_loop {
-  my ($h) = @_;
-  open STDOUT, '>>&', $h->{out} or die "stdout: $!\n";
-  open STDERR, '>>&', $h->{err} or die "stderr: $!\n";
-  my $base = {
-    sig => {%SIG}, env => {%ENV}, flush => [ map { select($_); my $f = $|; select(STDOUT); $f } \*STDOUT, \*STDERR ],
-    cwd => POSIX::getcwd(), umask => umask, zero => $0, inc => [@INC], w => $^W,
-  };
-  my $buf = '';
-  while (1) {
-    my $nl;
-    while (($nl = index $buf, "\n") < 0) {
-      my $n = sysread $h->{req}, $buf, READ_CHUNK, length $buf;
-      next if !defined $n && $! == EINTR;
-      return unless $n;
-    }
-    my (undef, $file, $nargs, @rest) = map { decode_base64($_) } split /\t/, substr($buf, 0, $nl + 1, '');
-    my @args = splice @rest, 0, $nargs;
-    run_one($h, $base, { file => $file, args => \@args, env => {@rest} });
-  }
-}
-
-# One check in this process, with EpnChild's setup, handler call, END blocks and report; then the per-check
-# state is put back as the farm had it.
-sub run_one {
-  my ($h, $base, $ctx) = @_;
-  truncate $h->{$_}, 0 for qw(out err);
-  # Opened again each time: the plugin may have closed or redirected them, or changed their layers.
-  open STDOUT, '>>&', $h->{out} or die "stdout: $!\n";
-  open STDERR, '>>&', $h->{err} or die "stderr: $!\n";
-  open STDIN, '<', '/dev/null' or die "stdin: $!\n";
-  my $held = $h->{files}{ $ctx->{file} };
-  @$ctx{qw(ctl plugin_files inc_before)} = ($h->{rep}, $h->{plugin_files}, $h->{inc});
-  {
-    local $_;
-    MgWorkhorse::EpnChild::begin_check($ctx);
-    # The farm sends a runner only plugins it held compiled when it forked the runner: this is a farm bug.
-    my @end = $held ? MgWorkhorse::EpnChild::run_handler($held->{compiled})
-      : ('die', 3, "the persistent runner holds no compiled copy of $ctx->{file}");
-    my $code = MgWorkhorse::EpnChild::end_check(@end);
-    POSIX::_exit($code & 0xFF) if $$ != $h->{pid};    # a child the plugin forked ended: it must not loop on
-  }
-  reset_state($base);
-  %{ $h->{inc} } = map { $_ => 1 } keys %INC if keys %INC > keys %{ $h->{inc} };    # report new modules once
-  return;
-}
-
-# The cheap per-check state back to the farm's: %SIG, %ENV, STD handle autoflush, cwd, umask, $0,
-# @ARGV, @INC, alarm, the selected handle, $/ $\ $, $", $^W, $@. Package variables are NOT reset (R4).
-sub reset_state {
-  my ($b) = @_;
-  alarm 0;
-  reset_hash(\%SIG, $b->{sig});
-  reset_hash(\%ENV, $b->{env});
-  # the STD handles' layers need nothing: run_one opens them afresh for each check
-  select STDERR;
-  $| = $b->{flush}[1];
-  select STDOUT;
-  $| = $b->{flush}[0];
-  chdir $b->{cwd};
-  umask $b->{umask};
-  $0    = $b->{zero};
-  @ARGV = ();
-  @INC  = @{ $b->{inc} };
-  ($/, $\, $,, $", $^W, $@) = ("\n", undef, undef, ' ', $b->{w}, '');
-  $MgWorkhorse::EpnTraps::Phase = 'farm';
-  return;
-}
-
-# Puts %$h (%SIG or %ENV) back to %$was, touching only the keys that differ: both hashes are magic, each store
-# is a sigaction or a setenv, and comparing all of it as EpnCompile's global snapshot does costs ~100 µs a check.
-sub reset_hash {
-  my ($h, $was) = @_;
-  for my $k (keys %$h) {
-    my ($now, $old) = ($h->{$k}, $was->{$k});
-    next if defined $now ? defined $old && (ref $now || ref $old ? ref $now && ref $old && $now == $old : $now eq $old) : !defined $old;
-    if (exists $was->{$k}) { $h->{$k} = $old } else { delete $h->{$k} }
-  }
-  for my $k (keys %$was) { $h->{$k} = $was->{$k} unless exists $h->{$k} }
-  return;
 }
 
 1;
