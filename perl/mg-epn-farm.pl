@@ -223,7 +223,7 @@ sub spawn {
     max => ($type eq 'run' ? int $m->{maxOutputBytes} : 0),
     buf => { out => '', err => '' }, seen => { out => 0, err => 0 }, fh => {}, open => 0, ctl_buf => '',
     args => $m->{args} || [], env => $m->{env} || {},
-    persistent => ($type eq 'run' && $mode eq 'cached' && $m->{persistent} ? 1 : 0),
+    persistent => ($type eq 'run' && $mode eq 'cached' && $m->{persistent} && MgWorkhorse::EpnRunner::fits($entry, $m->{file}) ? 1 : 0),
   };
   if ($run->{persistent}) {    # no child of its own: a persistent runner runs it (MgWorkhorse::EpnRunner)
     $runs{ $run->{id} } = $run;
@@ -621,7 +621,9 @@ for a runner that holds its plugin's current compile (runners holding an older o
 output goes to two unlinked temp files on the runner's fds 1 and 2. After each check the runner puts %ENV,
 %SIG, cwd, umask, C<$0>, C<@ARGV>, C<@INC>, the alarm and C<$/>-like variables back; package variables stay (the
 opt-in trade-off, R4). A deadline kills the runner's group; a runner that ends without its report gives exit
-code 3 and a C<die> problem naming how it ended. Code: F<perl/lib/MgWorkhorse/EpnRunner.pm>.
+code 3 and a C<die> problem naming how it ended. A plugin whose named subs use file-scope lexicals (R3) runs
+forked: from a runner's second check on they would read the first check's values. Code:
+F<perl/lib/MgWorkhorse/EpnRunner.pm>, F<perl/lib/MgWorkhorse/EpnRunnerLoop.pm>.
 
 =head1 PROTOCOL
 

@@ -98,6 +98,16 @@ is $_->{out}, "version two\n", 'after the edit: version two' for @v2;
 ok $v2[1]{persistent}, 'and persistent again once recompiled';
 isnt $v2[1]{started}{pid}, $v1->{started}{pid}, 'in a new runner';
 
+# a named sub using a file-scope lexical would read the first run's value from a runner's second check on (R3):
+# such a plugin runs forked, and says why once
+my $lex = fixture('lexical-sub.pl');
+$f->compile($lex);
+my @lex = map { $f->run($lex, ["v$_"], persistent => 1) } 1 .. 3;
+is_deeply [ map { $_->{out} } @lex ], [ map {"OK - x=v$_\n"} 1 .. 3 ], 'a plugin whose named subs share file-scope lexicals is right on every check';
+ok !(grep { $_->{persistent} } @lex), 'because it runs forked';
+my @said = $f->stderr =~ /(lexical-sub\.pl: named sub \S+::show uses a file-scope lexical, so its checks run forked)/g;
+is scalar @said, 1, 'and the farm says why, once';
+
 # a plugin in fork mode: its checks do not wait for runners
 $f->compile(fixture('ok.pl'));
 ok !$f->run(fixture('ok.pl'))->{persistent}, 'without "persistent" a check still forks';
