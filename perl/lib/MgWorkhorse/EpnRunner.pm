@@ -15,7 +15,6 @@ package MgWorkhorse::EpnRunner;
 # there, and a plugin that writes much cannot block on a pipe while the farm waits for its report.
 use strict;
 use warnings;
-use B ();
 use Config ();
 use Errno qw(EAGAIN EINTR);
 use Fcntl qw(O_WRONLY O_RDONLY O_CREAT O_EXCL O_APPEND);
@@ -23,6 +22,7 @@ use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 use MgWorkhorse::EpnRunnerLoop ();
+use MgWorkhorse::PadCheck ();
 
 use constant READ_CHUNK => 65536;
 # A runner killed by SIGTERM/SIGKILL this close to its check's deadline was killed by Node for that deadline
@@ -60,38 +60,13 @@ sub configure {
 sub fits {
   my ($entry, $file) = @_;
   $entry->{runner_ok} //= do {
-    my $sub = shared_lexical_sub($file);
+    my $sub = MgWorkhorse::PadCheck::shared_lexical_sub($file);
     $Hook{log}->("$file: named sub $sub uses a file-scope lexical, so its checks run forked, not in a persistent runner (R3)") if $sub;
     $sub ? 0 : 1;
   };
   return $entry->{runner_ok};
 }
 
-use constant { PADNAME_OUTER => 0x01, PADNAME_OUR => 0x10 };    # PADNAMEt_OUTER, PADNAMEt_OUR of perl's pad.h
-
-# The name of a named sub compiled from $file that captures an outer `my` variable, or undef. Walks every stash
-# once per compiled plugin version (the plugin may switch packages).
-sub shared_lexical_sub {
-  my ($file) = @_;
-  my @stashes = ('main::');
-  while (defined(my $stash = shift @stashes)) {
-    no strict 'refs';
-    for my $name (keys %$stash) {
-      my $full = $stash eq 'main::' ? $name : "$stash$name";
-      if ($name =~ /::\z/) { push @stashes, $full if $full ne 'main::'; next }
-      my $glob = $stash->{$name};
-      next unless ref \$glob eq 'GLOB' && defined *$glob{CODE};
-      my $cv = B::svref_2object(*$glob{CODE});
-      next if $cv->XSUB || ($cv->FILE // "") ne $file;
-      my ($names) = $cv->PADLIST->ARRAY;
-      for my $pn ($names->ARRAY) {
-        next unless $pn->can('FLAGS');
-        return $full if ($pn->FLAGS & PADNAME_OUTER) && !($pn->FLAGS & PADNAME_OUR) && ($pn->PV // '') =~ /\A[\$\@%]/;
-      }
-    }
-  }
-  return undef;
-}
 
 # A check of a plugin the farm holds compiled ($run->{entry} is its cache entry): it waits for a runner that
 # holds that very compile (a persistent check never falls back to a fork).
