@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { PayloadCodec } from '../../src/job/crypto.js';
 import { startCheckStack, type CheckStack } from '../helpers/check-stack.js';
 import { serviceJob, submitJob } from '../helpers/jobs.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const EPN = fileURLToPath(new URL('../../fixtures/epn/', import.meta.url));
 const KEY = 'epn-persistent-key';
@@ -98,15 +99,27 @@ describe('worker: EPN persistent runners', () => {
     const write = (text: string): void => writeFileSync(plugin, `#!/usr/bin/perl\n# nagios: +epn\n${text}\n`, { mode: 0o755 });
     write('our $n; $n++; print "version 1 run $n\\n"; exit 0;');
     const first = await runInOrder(stack, 'edit1', [plugin, plugin]);
-    write('our $n; $n++; print "version 2, longer, run $n\\n"; exit 1;');
-    const second = await runInOrder(stack, 'edit2', [plugin, plugin, plugin]);
     assert.deepEqual(first.map((x) => x.output), ['version 1 run 1\n', 'version 1 run 2\n']);
-    // The runner that held version 1 is retired, so version 2 starts from run 1 (in a forked check when the farm
-    // compiles it for that check, or in a new runner when the watcher recompiled it ahead), then counts on.
-    assert.equal(second[0]?.output, 'version 2, longer, run 1\n');
-    assert.equal(second[0]?.returnCode, 1);
-    for (const x of second) assert.match(x.output, /^version 2, longer, run \d\n$/);
-    assert.match(second[2]?.output ?? '', /run [23]\n$/, 'version 2 runs in a runner again');
+    const recompiles = (): number => stack.worker.logLines().filter((l) => String(l.msg).startsWith(`epn:recompiled ${plugin}`)).length;
+    write('our $n; $n++; print "version 2, longer, run $n\\n"; exit 1;');
+    // At once, before or after the watcher noticed: the farm's (dev, inode, mtime, size) check sees the edit.
+    const [now] = await runInOrder(stack, 'edit2', [plugin]);
+    assert.equal(now?.output, 'version 2, longer, run 1\n');
+    assert.equal(now?.returnCode, 1);
+    // Once hot reload recompiled it (each recompile retires the runners holding the older compile), version 2
+    // runs in a runner that keeps its state: two checks in a row count on.
+    await waitFor(() => recompiles() > 0, { timeoutMs: 20_000, message: 'hot reload recompiled the plugin' });
+    let seen = -1;
+    await waitFor(async () => {
+      const n = recompiles();
+      const settled = n === seen;
+      seen = n;
+      if (!settled) await new Promise((r) => setTimeout(r, 300));
+      return settled;
+    }, { timeoutMs: 20_000, message: 'no more recompiles' });
+    const later = await runInOrder(stack, 'edit3', [plugin, plugin]);
+    const runs = later.map((x) => Number(/^version 2, longer, run (\d+)\n$/.exec(x.output)?.[1]));
+    assert.equal(runs[1], (runs[0] ?? NaN) + 1, JSON.stringify(later));
   });
 });
 
