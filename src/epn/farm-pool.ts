@@ -51,6 +51,8 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
   #rssTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
   #destroying: Promise<void> | undefined;
+  /** The compile each process is doing ahead of persistent checks, by file: the checks of a burst share it. */
+  readonly #firstCompiles = new WeakMap<FarmProcess, Map<string, Promise<unknown>>>();
   #stats = { checks: 0, compiles: 0, compileErrors: 0, recycles: 0, deaths: 0, startFailures: 0 };
 
   constructor(options: FarmPoolOptions = {}) {
@@ -299,7 +301,18 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
    */
   async #compileFirst(proc: FarmProcess, file: string, timeoutMs: number): Promise<number> {
     const t0 = performance.now();
-    await proc.compile(file, timeoutMs);
+    // One compile per process and file: a burst of first checks must not start one each (each would compile in
+    // its own child at once, and the slow first compile would keep the plugin out of the farm: see
+    // --parent-compile-max-ms).
+    let byFile = this.#firstCompiles.get(proc);
+    if (byFile === undefined) this.#firstCompiles.set(proc, (byFile = new Map()));
+    let compiling = byFile.get(file);
+    if (compiling === undefined) {
+      const done = byFile;
+      compiling = proc.compile(file, timeoutMs).finally(() => done.delete(file));
+      byFile.set(file, compiling);
+    }
+    await compiling;
     return Math.max(1, timeoutMs - (performance.now() - t0));
   }
 
