@@ -74,7 +74,11 @@ export async function testcmd(line: string, config: WorkerConfig, spawner: Spawn
   if (verdict?.epn === true && run.outcome.via !== 'epn') {
     explanation.push('epn: the farm could not compile it but plain perl can: it was forked instead (epn_fallback_to_fork)');
   }
-  const how = run.outcome.via === 'epn' && (run.outcome as EpnOutcome).persistent === true ? 'epn (persistent runner)' : run.outcome.via;
+  const persistent = run.outcome.via === 'epn' && (run.outcome as EpnOutcome).persistent === true;
+  if (run.outcome.via === 'epn' && !persistent && persistentRule(line, config.epnPersistentPlugins) !== undefined) {
+    explanation.push('epn: opted into a persistent runner, but the farm forked it (named subs using file-scope lexicals, R3, or a plugin compiled per check: the farm log says which)');
+  }
+  const how = persistent ? 'epn (persistent runner)' : run.outcome.via;
   explanation.push(`ran via ${how} in ${run.outcome.durationMs.toFixed(1)} ms, return code ${run.returnCode}`);
   return { returnCode: run.returnCode, output: stderr === '' ? run.stdout : `${run.stdout.replace(/\n$/, '')}\n[${stderr}]\n`, explanation };
 }

@@ -153,5 +153,9 @@ describe('testcmd --explain with a persistent plugin', () => {
     assert.match(String(glob.stderr), /explain: ran via epn \(persistent runner\) in /);
     const plain = testcmd('testcmd', '--explain', `${EPN}counter.pl`);
     assert.match(String(plain.stderr), /explain: ran via epn in /, 'without the opt-in: a forked EPN check');
+    const r3 = testcmd(`epn_persistent_plugins=${EPN}lexical-*.pl`, 'testcmd', '--explain', `${EPN}lexical-sub.pl`, 'v');
+    assert.equal(r3.stdout, 'OK - x=v\n');
+    assert.match(String(r3.stderr), /explain: epn: opted into a persistent runner, but the farm forked it \(named subs using file-scope lexicals, R3/);
+    assert.match(String(r3.stderr), /explain: ran via epn in /);
   });
 });
