@@ -13,6 +13,7 @@
 //   --limit=S          time limit per run in seconds (default 180, 60 with --quick)
 //   --no-p3            skip the trivial plugin at epn_processes=3
 //   --preload          also run the heavy plugin via EPN with epn_preload_modules=<its modules> (a diagnostic)
+//   --persistent-runners=N   epn_persistent_runners for the persistent rows (default: the worker's, 2)
 //   --max-others=PCT   run again when other processes took more than PCT % of the CPU during a run, or when
 //                      bench/throughput started meanwhile (default 15; at most --retries=K times, default 2)
 //   --no-wait          do not wait for bench/throughput to finish (by default: checked every 20 s, at most 15 min)
@@ -84,10 +85,11 @@ interface Options {
   retries: number;
   repeat: number;
   build: BuildMode;
+  runners: number | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, repeat: 1, build: 'auto' };
+  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, repeat: 1, build: 'auto', runners: undefined };
   let limitGiven = false;
   o.build = parseBenchArgs(argv, 'bench/epn.ts', (k, v) => {
     if (k === '--quick') o.quick = true;
@@ -99,6 +101,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--retries' && Number(v) >= 0) o.retries = Math.floor(Number(v));
     else if (k === '--repeat' && Number(v) >= 1) o.repeat = Math.floor(Number(v));
     else if (k === '--no-wait') o.wait = false;
+    else if (k === '--persistent-runners' && Number(v) >= 1) o.runners = Math.floor(Number(v));
     else return false;
     return true;
   });
@@ -114,9 +117,11 @@ interface Variant {
   n: number;
   /** epn_preload_modules (a diagnostic variant). */
   preload?: string[];
+  /** epn_persistent_runners (persistent rows, --persistent-runners). */
+  runners?: number;
 }
 
-const label = (v: Variant): string => `${v.plugin} ${v.mode}${v.mode !== 'fork' ? ` p${v.procs}` : ''}${v.preload ? ' preload' : ''}`;
+const label = (v: Variant): string => `${v.plugin} ${v.mode}${v.mode !== 'fork' ? ` p${v.procs}` : ''}${v.runners !== undefined ? ` r${v.runners}` : ''}${v.preload ? ' preload' : ''}`;
 const HEAVY_MODULES = ['Getopt::Long', 'POSIX', 'Data::Dumper', 'Storable', 'File::Temp', 'IO::Socket::INET', 'Monitoring::Plugin'];
 
 function variants(o: Options): Variant[] {
@@ -135,6 +140,7 @@ function variants(o: Options): Variant[] {
   ];
   if (o.p3) out.push({ plugin: 'trivial', mode: 'epn', procs: 3, n: scale(3000) });
   if (o.preload) out.push({ plugin: 'heavy', mode: 'epn', procs: 2, n: scale(3000), preload: HEAVY_MODULES });
+  if (o.runners !== undefined) for (const v of out) if (v.mode === 'persistent') v.runners = o.runners;
   return out.filter((v) => o.only === undefined || o.only.test(label(v)));
 }
 
@@ -312,7 +318,8 @@ const commandLine = (p: PluginName, dir: string): string => PLUGINS[p].line.repl
 
 function modeArgs(v: Variant, dir: string): string[] {
   if (v.mode === 'fork') return ['enable_embedded_perl=no'];
-  const persistent = v.mode === 'persistent' ? [`epn_persistent_plugins=${commandLine(v.plugin, dir).split(' ')[0] ?? ''}`] : [];
+  const runners = v.mode === 'persistent' && v.runners !== undefined ? [`epn_persistent_runners=${v.runners}`] : [];
+  const persistent = v.mode === 'persistent' ? [`epn_persistent_plugins=${commandLine(v.plugin, dir).split(' ')[0] ?? ''}`, ...runners] : [];
   return ['enable_embedded_perl=yes', `epn_processes=${v.procs}`, ...PLUGINS[v.plugin].epnArgs, ...persistent, ...(v.preload ? [`epn_preload_modules=${v.preload.join(',')}`] : [])];
 }
 
