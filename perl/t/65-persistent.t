@@ -128,7 +128,12 @@ is $late->{out}, '', 'without running';
 ok !$late->{started}, 'and without a started line';
 is $f->result($busy)->{problem}{kind}, 'timeout', 'the busy one times out too';
 
+my $last_runner = $f->run(fixture('ok.pl'), [], persistent => 1)->{started}{pid};
+ok FarmTest::alive($last_runner), 'the runner waits for the next check';
 is $f->close_and_wait(10), 0, 'the farm exits 0';
+my $gone;
+for (1 .. 100) { last if ($gone = !FarmTest::alive($last_runner)); sleep 0.05 }
+ok $gone, 'and its runners end with it (EOF on their request pipe)';
 
 sub write_plugin {
   my ($path, $word) = @_;
