@@ -13,6 +13,7 @@
 //   --limit=S          time limit per run in seconds (default 180, 60 with --quick)
 //   --no-p3            skip the trivial plugin at epn_processes=3
 //   --preload          also run the heavy plugin via EPN with epn_preload_modules=<its modules> (a diagnostic)
+//   --persistent-runners=N   epn_persistent_runners for the persistent rows (default: the worker's, 2)
 //   --max-others=PCT   run again when other processes took more than PCT % of the CPU during a run, or when
 //                      bench/throughput started meanwhile (default 15; at most --retries=K times, default 2)
 //   --no-wait          do not wait for bench/throughput to finish (by default: checked every 20 s, at most 15 min)
@@ -39,7 +40,7 @@ const SAMPLE_MS = 100;
 const CHECK_FILE_AGE = '/usr/lib/nagios/plugins/check_file_age';
 
 type PluginName = 'trivial' | 'heavy' | 'check_file_age';
-type Mode = 'epn' | 'fork';
+type Mode = 'epn' | 'fork' | 'persistent';
 
 interface PluginDef {
   /** The command line; {DIR} is the private copy's folder. */
@@ -84,10 +85,11 @@ interface Options {
   retries: number;
   repeat: number;
   build: BuildMode;
+  runners: number | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, repeat: 1, build: 'auto' };
+  const o: Options = { quick: false, only: undefined, limitS: 180, p3: true, preload: false, wait: true, maxOthersPct: 15, retries: 2, repeat: 1, build: 'auto', runners: undefined };
   let limitGiven = false;
   o.build = parseBenchArgs(argv, 'bench/epn.ts', (k, v) => {
     if (k === '--quick') o.quick = true;
@@ -99,6 +101,7 @@ function parseOptions(argv: string[]): Options {
     else if (k === '--retries' && Number(v) >= 0) o.retries = Math.floor(Number(v));
     else if (k === '--repeat' && Number(v) >= 1) o.repeat = Math.floor(Number(v));
     else if (k === '--no-wait') o.wait = false;
+    else if (k === '--persistent-runners' && Number(v) >= 1) o.runners = Math.floor(Number(v));
     else return false;
     return true;
   });
@@ -114,9 +117,11 @@ interface Variant {
   n: number;
   /** epn_preload_modules (a diagnostic variant). */
   preload?: string[];
+  /** epn_persistent_runners (persistent rows, --persistent-runners). */
+  runners?: number;
 }
 
-const label = (v: Variant): string => `${v.plugin} ${v.mode}${v.mode === 'epn' ? ` p${v.procs}` : ''}${v.preload ? ' preload' : ''}`;
+const label = (v: Variant): string => `${v.plugin} ${v.mode}${v.mode !== 'fork' ? ` p${v.procs}` : ''}${v.runners !== undefined ? ` r${v.runners}` : ''}${v.preload ? ' preload' : ''}`;
 const HEAVY_MODULES = ['Getopt::Long', 'POSIX', 'Data::Dumper', 'Storable', 'File::Temp', 'IO::Socket::INET', 'Monitoring::Plugin'];
 
 function variants(o: Options): Variant[] {
@@ -128,9 +133,14 @@ function variants(o: Options): Variant[] {
     { plugin: 'heavy', mode: 'fork', procs: 2, n: scale(300) },
     { plugin: 'check_file_age', mode: 'epn', procs: 2, n: scale(3000) },
     { plugin: 'check_file_age', mode: 'fork', procs: 2, n: scale(1000) },
+    // EPN persistent runners (epn_persistent_plugins=<the plugin's path>): no fork per check
+    { plugin: 'trivial', mode: 'persistent', procs: 2, n: scale(3000) },
+    { plugin: 'heavy', mode: 'persistent', procs: 2, n: scale(3000) },
+    { plugin: 'check_file_age', mode: 'persistent', procs: 2, n: scale(3000) },
   ];
   if (o.p3) out.push({ plugin: 'trivial', mode: 'epn', procs: 3, n: scale(3000) });
   if (o.preload) out.push({ plugin: 'heavy', mode: 'epn', procs: 2, n: scale(3000), preload: HEAVY_MODULES });
+  if (o.runners !== undefined) for (const v of out) if (v.mode === 'persistent') v.runners = o.runners;
   return out.filter((v) => o.only === undefined || o.only.test(label(v)));
 }
 
@@ -204,7 +214,7 @@ function emergencyStop(signal: NodeJS.Signals): void {
 
 // ---------------------------------------------------------------------------------------------------- CPU tracking
 
-type Role = 'farm' | 'helper' | 'other';
+type Role = 'farm' | 'runner' | 'helper' | 'other';
 
 interface Tracked {
   role: Role;
@@ -226,22 +236,28 @@ class ChildTracker {
   readonly #procs = new Map<number, Tracked>();
   #timer: NodeJS.Timeout | undefined;
   #marked = false;
+  readonly #withRunners: boolean;
 
-  constructor(workerPid: number) {
+  constructor(workerPid: number, withRunners: boolean) {
     this.#workerPid = workerPid;
+    this.#withRunners = withRunners;
     this.sample();
     this.#timer = setInterval(() => this.sample(), SAMPLE_MS);
   }
 
   sample(): void {
     const live = new Set(childPids(this.#workerPid));
-    for (const pid of live) {
+    // Persistent runners are long-lived children of the farm processes: their CPU reaches no parent's cutime
+    // while they live, so they are sampled themselves (only in persistent runs, where the farms' children are
+    // runners; the few forked first compiles would otherwise be counted twice).
+    const runners = new Set(this.#withRunners ? [...live].filter((p) => this.#procs.get(p)?.role === 'farm').flatMap(childPids) : []);
+    for (const pid of [...live, ...runners]) {
       let t = this.#procs.get(pid);
       const cpu = procCpu(pid);
       if (cpu === undefined) continue;
       if (t === undefined) {
         const cmd = cmdline(pid);
-        const role: Role = cmd.includes('mg-epn-farm') ? 'farm' : cmd.includes('mg-spawner') ? 'helper' : 'other';
+        const role: Role = runners.has(pid) ? 'runner' : cmd.includes('mg-epn-farm') ? 'farm' : cmd.includes('mg-spawner') ? 'helper' : 'other';
         t = { role, base: undefined, last: cpu, bornInWindow: this.#marked };
         this.#procs.set(pid, t);
         started.pids.add(pid);
@@ -258,9 +274,9 @@ class ChildTracker {
   }
 
   /** At the last result: CPU per role over the window (ms), and how many farm processes took part. */
-  markEnd(): { farm: Cpu; helper: Cpu; other: Cpu; farmPids: number; farmRecycled: number } {
+  markEnd(): { farm: Cpu; runner: Cpu; helper: Cpu; other: Cpu; farmPids: number; farmRecycled: number } {
     this.sample();
-    const sum = { farm: { self: 0, children: 0 }, helper: { self: 0, children: 0 }, other: { self: 0, children: 0 } };
+    const sum = { farm: { self: 0, children: 0 }, runner: { self: 0, children: 0 }, helper: { self: 0, children: 0 }, other: { self: 0, children: 0 } };
     let farmPids = 0;
     let farmRecycled = 0;
     for (const [pid, t] of this.#procs) {
@@ -300,19 +316,24 @@ function snapshot(): { dir: string; cli: string; remove: () => void } {
 
 const commandLine = (p: PluginName, dir: string): string => PLUGINS[p].line.replace('{DIR}', dir);
 
-function modeArgs(v: Variant): string[] {
+function modeArgs(v: Variant, dir: string): string[] {
   if (v.mode === 'fork') return ['enable_embedded_perl=no'];
-  return ['enable_embedded_perl=yes', `epn_processes=${v.procs}`, ...PLUGINS[v.plugin].epnArgs, ...(v.preload ? [`epn_preload_modules=${v.preload.join(',')}`] : [])];
+  const runners = v.mode === 'persistent' && v.runners !== undefined ? [`epn_persistent_runners=${v.runners}`] : [];
+  const persistent = v.mode === 'persistent' ? [`epn_persistent_plugins=${commandLine(v.plugin, dir).split(' ')[0] ?? ''}`, ...runners] : [];
+  return ['enable_embedded_perl=yes', `epn_processes=${v.procs}`, ...PLUGINS[v.plugin].epnArgs, ...persistent, ...(v.preload ? [`epn_preload_modules=${v.preload.join(',')}`] : [])];
 }
+
+/** What `testcmd --explain` must say a mode ran via. */
+const RAN_VIA: Record<Mode, string> = { epn: 'epn', fork: 'exec', persistent: 'epn (persistent runner)' };
 
 /** Proves, with `testcmd --explain`, that each plugin runs via epn with the EPN options and via exec without. */
 function precheck(cli: string, dir: string): string[] {
   const notes: string[] = [];
   for (const p of Object.keys(PLUGINS) as PluginName[]) {
-    for (const mode of ['epn', 'fork'] as const) {
-      const r = spawnSync(process.execPath, [cli, ...modeArgs({ plugin: p, mode, procs: 1, n: 0 }), 'testcmd', '--explain', commandLine(p, dir)], { encoding: 'utf8', timeout: 30_000 });
-      const ran = /^explain: ran via (\S+)/m.exec(r.stderr)?.[1];
-      const want = mode === 'epn' ? 'epn' : 'exec';
+    for (const mode of ['epn', 'fork', 'persistent'] as const) {
+      const r = spawnSync(process.execPath, [cli, ...modeArgs({ plugin: p, mode, procs: 1, n: 0 }, dir), 'testcmd', '--explain', commandLine(p, dir)], { encoding: 'utf8', timeout: 30_000 });
+      const ran = /^explain: ran via (\S+(?: \(persistent runner\))?) in /m.exec(r.stderr)?.[1];
+      const want = RAN_VIA[mode];
       if (r.status !== 0 || ran !== want || !PLUGINS[p].ok.test(r.stdout)) {
         throw new Error(`precheck ${p} ${mode}: expected "ran via ${want}", rc 0 and ${PLUGINS[p].ok}; got rc ${r.status}, ran via ${ran}, stdout ${JSON.stringify(r.stdout.slice(0, 200))}`);
       }
@@ -339,7 +360,7 @@ interface RunFigures {
   inFlight: number;
   queueS: number;
   /** CPU µs per check over the window (first → last result). */
-  cpu: { node: number; farm: number; farmKids: number; helper: number; helperKids: number; nodeKids: number; gearmand: number; bench: number };
+  cpu: { node: number; farm: number; farmKids: number; runners: number; helper: number; helperKids: number; nodeKids: number; gearmand: number; bench: number };
   farmPids: number;
   farmRecycled: number;
   /** What the farms said about compiling (e.g. "took 2210 ms to compile, so it is compiled in each check's child"). */
@@ -359,7 +380,7 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
   const nan = NaN;
   const f: RunFigures = {
     variant: v, warnings: [], rate: nan, wallS: nan, p50: nan, p99: nan, maxDur: nan, inFlight: nan, queueS: nan,
-    cpu: { node: nan, farm: nan, farmKids: nan, helper: nan, helperKids: nan, nodeKids: nan, gearmand: nan, bench: nan },
+    cpu: { node: nan, farm: nan, farmKids: nan, runners: nan, helper: nan, helperKids: nan, nodeKids: nan, gearmand: nan, bench: nan },
     farmPids: 0, farmRecycled: 0, farmNotes: [], throughputSeen: false, busyPct: nan, othersPct: nan, preBusyPct,
   };
   const got = new ResultTally(v.n, codec, (r) => okRe.test(r.output), f.warnings);
@@ -404,7 +425,7 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
       }
     });
 
-    const args = [`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'identifier=mgbench-epn', 'services=yes', `max-worker=${MAX_WORKER}`, 'debug=0', ...modeArgs(v)];
+    const args = [`server=127.0.0.1:${gearmand.port}`, `key=${KEY}`, 'identifier=mgbench-epn', 'services=yes', `max-worker=${MAX_WORKER}`, 'debug=0', ...modeArgs(v, dir)];
     const spawnedAt = nowS();
     const { proc: p, exited: pExited } = spawnWorker(cli, args);
     proc = p;
@@ -417,7 +438,7 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
     p.stdout?.on('data', keep);
     p.stderr?.on('data', keep);
     exited = pExited;
-    if (p.pid !== undefined) tracker = new ChildTracker(p.pid);
+    if (p.pid !== undefined) tracker = new ChildTracker(p.pid, v.mode === 'persistent');
     current.tracker = tracker;
 
     const limit = new Promise<'timeout'>((r) => (limitTimer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now()))));
@@ -443,6 +464,7 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
         nodeKids: per(last.worker.children - first.worker.children),
         farm: per(roles.farm.self),
         farmKids: per(roles.farm.children),
+        runners: per(roles.runner.self + roles.runner.children),
         helper: per(roles.helper.self),
         helperKids: per(roles.helper.children),
         gearmand: per(last.gearmand.self - first.gearmand.self),
@@ -453,7 +475,7 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
       f.busyPct = busyBetween(first.machine, last.machine);
       const c = f.cpu;
       // nodeKids holds the recycled farms' whole lives (already in farm/farmKids up to SAMPLE_MS): not added.
-      const oursMs = ((c.node + c.farm + c.farmKids + c.helper + c.helperKids + c.gearmand + c.bench) / 1000) * Math.max(1, v.n - 1);
+      const oursMs = ((c.node + c.farm + c.farmKids + c.runners + c.helper + c.helperKids + c.gearmand + c.bench) / 1000) * Math.max(1, v.n - 1);
       f.othersPct = othersPct(f.busyPct, oursMs, last.t - first.t);
     }
     return f;
@@ -485,7 +507,7 @@ const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
 
 function targetCell(f: RunFigures, all: RunFigures[]): string {
   const v = f.variant;
-  if (v.mode !== 'epn') return '';
+  if (v.mode === 'fork') return '';
   if (!Number.isFinite(f.rate)) return 'no figure';
   if (v.plugin === 'heavy') {
     const fork = all.find((x) => x.variant.plugin === 'heavy' && x.variant.mode === 'fork');
@@ -505,7 +527,7 @@ function table(rows: RunFigures[], ranges: Map<RunFigures, string>): string[] {
     const v = f.variant;
     lines.push(
       `| ${[
-        v.plugin, v.mode, v.mode === 'epn' ? String(v.procs) : '-', String(MAX_WORKER), String(v.n),
+        v.plugin, v.mode, v.mode !== 'fork' ? String(v.procs) : '-', String(MAX_WORKER), String(v.n),
         f.error === undefined ? fmt(f.rate) : `**${f.error}**`, ...(withRange ? [ranges.get(f) ?? '-'] : []), fmt(f.wallS, 2), fmt(f.p50, 2), fmt(f.p99, 2), fmt(f.inFlight, 1), targetCell(f, rows),
       ].join(' | ')} |`,
     );
@@ -514,12 +536,12 @@ function table(rows: RunFigures[], ranges: Map<RunFigures, string>): string[] {
 }
 
 function cpuTable(rows: RunFigures[]): string[] {
-  const head = ['run', 'node µs/chk', 'farm perl µs/chk', 'farm children µs/chk', 'helper µs/chk', 'helper children µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'farm pids (recycled)', 'busy %', 'others %'];
+  const head = ['run', 'node µs/chk', 'farm perl µs/chk', 'farm children µs/chk', 'runners µs/chk', 'helper µs/chk', 'helper children µs/chk', 'gearmand µs/chk', 'bench µs/chk', 'sum µs/chk', 'farm pids (recycled)', 'busy %', 'others %'];
   const lines = tableHead(head, /^(variant|run)$/);
   for (const f of rows) {
     const c = f.cpu;
-    const sum = c.node + c.farm + c.farmKids + c.helper + c.helperKids + c.gearmand + c.bench;
-    lines.push(`| ${[label(f.variant), fmt(c.node), fmt(c.farm), fmt(c.farmKids), fmt(c.helper), fmt(c.helperKids), fmt(c.gearmand), fmt(c.bench), fmt(sum), `${f.farmPids} (${f.farmRecycled})`, fmt(f.busyPct), `${fmt(f.othersPct)}${f.throughputSeen ? ' (bench/throughput ran)' : ''}`].join(' | ')} |`);
+    const sum = c.node + c.farm + c.farmKids + c.runners + c.helper + c.helperKids + c.gearmand + c.bench;
+    lines.push(`| ${[label(f.variant), fmt(c.node), fmt(c.farm), fmt(c.farmKids), fmt(c.runners), fmt(c.helper), fmt(c.helperKids), fmt(c.gearmand), fmt(c.bench), fmt(sum), `${f.farmPids} (${f.farmRecycled})`, fmt(f.busyPct), `${fmt(f.othersPct)}${f.throughputSeen ? ' (bench/throughput ran)' : ''}`].join(' | ')} |`);
   }
   return lines;
 }
@@ -534,6 +556,7 @@ const LEGEND = [
   '  process (all threads); farm perl = the mg-epn-farm.pl processes themselves (every one seen, recycled ones too);',
   '  farm children = the per-check children they fork and reap (the plugin run); helper = the Perl spawn helper;',
   '  helper children = the forked plugins; bench = this script (job reader + decoder, where the NEB would be).',
+  '  runners = the persistent runners (children of the farm processes that run the checks in-process; persistent rows only).',
   '- busy %: of all cores, /proc/stat; others % = busy − ours (load from other processes during the run).',
 ];
 
@@ -556,7 +579,7 @@ async function measureOnce(v: Variant, cli: string, dir: string, o: Options, cou
     const c = f.cpu;
     console.log(
       `  ${label(v).padEnd(22)} N=${String(v.n).padEnd(5)} ${f.error ?? ''} ${fmt(f.rate).padStart(5)} checks/s  wall ${fmt(f.wallS, 2)} s  p50 ${fmt(f.p50, 2)} ms  p99 ${fmt(f.p99, 2)} ms  in flight ${fmt(f.inFlight, 1)}  ` +
-        `cpu µs/chk node ${fmt(c.node)} farm ${fmt(c.farm)}+${fmt(c.farmKids)} helper ${fmt(c.helper)}+${fmt(c.helperKids)} gearmand ${fmt(c.gearmand)} bench ${fmt(c.bench)}  ` +
+        `cpu µs/chk node ${fmt(c.node)} farm ${fmt(c.farm)}+${fmt(c.farmKids)} runners ${fmt(c.runners)} helper ${fmt(c.helper)}+${fmt(c.helperKids)} gearmand ${fmt(c.gearmand)} bench ${fmt(c.bench)}  ` +
         `farm pids ${f.farmPids} (${f.farmRecycled} recycled)  busy ${fmt(f.busyPct)} % (others ${fmt(f.othersPct)} %, before ${fmt(pre)} %)`,
     );
     for (const n of f.farmNotes.slice(0, 4)) console.log(`      farm: ${n}`);
@@ -587,6 +610,7 @@ async function main(): Promise<void> {
     for (const [p, d] of Object.entries(PLUGINS)) console.log(`plugin:  ${p} = ${d.describe}`);
     console.log(`worker:  node dist/cli/worker.js server=127.0.0.1:PORT key=… services=yes max-worker=${MAX_WORKER} debug=0 +`);
     console.log('         epn: enable_embedded_perl=yes epn_processes=P (check_file_age: + use_embedded_perl_implicitly=yes); fork: enable_embedded_perl=no');
+    console.log('         persistent: as epn + epn_persistent_plugins=<the plugin path> (default epn_persistent_runners=2 per farm process)');
     console.log(`runs:    ${list.length}; each: fresh gearmand (--threads=1) + fresh worker, N jobs queued first, ${o.limitS} s limit, quiet wait ≤ 60 s (< ${QUIET_BUSY_PCT} % busy)${o.repeat > 1 ? `, ${o.repeat} repeats` : ''}`);
     console.log(`command: npx tsx bench/epn.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
     console.log('');

@@ -23,6 +23,7 @@ use MgWorkhorse::FarmJson qw(decode_json_line json_str);
 use MgWorkhorse::FarmMessages qw(result_line failure_result_line compiled_line error_line);
 use MgWorkhorse::EpnCompile ();
 use MgWorkhorse::EpnChild ();
+use MgWorkhorse::EpnRunner ();
 use MgWorkhorse::EpnTraps ();
 use MgWorkhorse::Streams ();
 use MgWorkhorse::RunLoop
@@ -42,7 +43,7 @@ use constant DEBUG => (grep { $_ eq '-v' || $_ eq '--verbose' } @ARGV) ? 1 : ($E
 
 my %opt = (
   max_checks => 0, preload => [], kill_grace_ms => 2000, pipe_drain_ms => 100, parent_compile_max_ms => 1000,
-  auto_preload => 1,
+  auto_preload => 1, persistent_runners => 2, persistent_max_checks => 10000,
 );
 parse_options(@ARGV);
 
@@ -83,6 +84,15 @@ for my $module (@{ $opt{preload} }) {
 }
 
 my ($wake_r, $wake_w) = wake_on_signals('mg-epn-farm', \$stopping);    # CHLD, TERM, INT, HUP wake select()
+MgWorkhorse::EpnRunner::configure(
+  runners => $opt{persistent_runners}, max_checks => $opt{persistent_max_checks},
+  hooks   => {
+    started => sub { emit(sprintf '{"type":"started","id":%s,"pid":%d}', $_[0]{id}, $_[0]{pid}) },
+    done    => \&maybe_finish, reports => \&read_reports, log => \&logmsg, close_farm_fds => \&close_farm_fds,
+    watch   => sub { $sel->add($_[0]) }, unwatch => sub { $sel->remove($_[0]) },
+    cached  => sub { +{ map { $_ => $cache{$_} } grep { $cache{$_}{state} eq 'cached' } keys %cache } },
+  },
+);
 nonblocking('mg-epn-farm', $_) for $proto_in, $proto_out;
 $sel->add($wake_r, $proto_in);
 my $write_sel = IO::Select->new($proto_out);
@@ -112,6 +122,7 @@ sub main_loop {
       elsif ($fd == fileno $wake_r)   { drain_wake($wake_r) }
       elsif ($fd == fileno $proto_in) { $requests = 1 }
       elsif (my $s = $streams->of($fd)) { read_stream(@$s) }
+      else { MgWorkhorse::EpnRunner::readable($fd) }    # a persistent runner's report
     }
     reap();
     # Requests last, so that this turn's answers are built before the new children are forked together: each
@@ -175,6 +186,7 @@ sub check_request {
   return 'maxOutputBytes must be a number >= 0'
     if !defined $m->{maxOutputBytes} || ref $m->{maxOutputBytes} || $m->{maxOutputBytes} < 0;
   $m->{cache} //= 1;
+  return 'persistent must be a boolean' if ref $m->{persistent};
   return '';
 }
 
@@ -211,7 +223,13 @@ sub spawn {
     max => ($type eq 'run' ? int $m->{maxOutputBytes} : 0),
     buf => { out => '', err => '' }, seen => { out => 0, err => 0 }, fh => {}, open => 0, ctl_buf => '',
     args => $m->{args} || [], env => $m->{env} || {},
+    persistent => ($type eq 'run' && $mode eq 'cached' && $m->{persistent} && MgWorkhorse::EpnRunner::fits($entry, $m->{file}) ? 1 : 0),
   };
+  if ($run->{persistent}) {    # no child of its own: a persistent runner runs it (MgWorkhorse::EpnRunner)
+    $runs{ $run->{id} } = $run;
+    logmsg("run $run->{id} (persistent): $run->{file}") if DEBUG;
+    return MgWorkhorse::EpnRunner::submit($run);
+  }
   # Bare fds, not Perl handles: a child closes every other check's pipes with a plain close(2), which does not
   # touch (and so copy) the farm's handle structures, and the farm reads them with POSIX::read.
   my @fds;
@@ -275,11 +293,8 @@ sub child_main {
   my ($out_w, $err_w, $ctl_fd) = @{ $run->{child_fh} };
   POSIX::dup2($out_w, 1);
   POSIX::dup2($err_w, 2);
-  close $_ for $proto_in, $proto_out, $wake_r, $wake_w;
-  for my $r (values %runs) {
-    POSIX::close($_) for values %{ $r->{fh} };
-    POSIX::close($_) for grep { $_ != $ctl_fd } @{ $r->{child_fh} || [] };
-  }
+  close_farm_fds($ctl_fd);
+  MgWorkhorse::EpnRunner::close_fds();
   open my $ctl_w, '>&=', $ctl_fd or POSIX::_exit(70);
   fcntl $ctl_w, F_SETFD, FD_CLOEXEC;    # as perl's own pipe() would have it: exec'd programs do not hold it
   eval {    # the child must never unwind into the farm's loop (it would act as the farm)
@@ -291,6 +306,17 @@ sub child_main {
   };
   print STDERR "mg-epn-farm: the check's child failed: $@";
   POSIX::_exit(70);
+}
+
+# In a child of the farm (a check's, a persistent runner): the protocol, the self-pipe and every run's pipes are
+# the farm's; $keep is the one fd the child goes on using.
+sub close_farm_fds {
+  my ($keep) = @_;
+  close $_ for $proto_in, $proto_out, $wake_r, $wake_w;
+  for my $r (values %runs) {
+    POSIX::close($_) for values %{ $r->{fh} };
+    POSIX::close($_) for grep { !defined $keep || $_ != $keep } @{ $r->{child_fh} || [] };
+  }
 }
 
 # Remembers the keys of %INC (children report the keys they add); redone whenever the farm loads something.
@@ -370,6 +396,7 @@ sub parent_compile {
   logmsg("compile warning: $_") for map { s/\n\z//r } @{ $e->{warnings} };
   if ($e->{ok} && !@{ $e->{conflicts} }) {
     @$entry{qw(state compiled)} = ('cached', $e);
+    MgWorkhorse::EpnRunner::note_compile($file, $entry);
     logmsg(sprintf 'compiled %s in %.1f ms', $file, $e->{ms}) if DEBUG;
   } else {
     $entry->{state} = 'child';
@@ -389,7 +416,7 @@ sub forget_probe {
 ### reap every exited child; the control report was written before _exit, so read it now
 sub reap {
   while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
-    my $run = delete $run_of_pid{$pid} or next;
+    my $run = delete $run_of_pid{$pid} or do { MgWorkhorse::EpnRunner::reaped($pid, $?); next };
     @$run{qw(exited status)} = (1, $?);
     if (defined(my $fd = $run->{fh}{ctl})) {    # a plugin's own child may hold the pipe: read what is there, do not wait
       vec(my $bits = '', $fd, 1) = 1;
@@ -493,6 +520,7 @@ sub logmsg { print STDERR "mg-epn-farm[$$]: $_[0]\n" }
 sub parse_options {
   my @args = @_;
   my %num = ('--max-checks' => 'max_checks', '--kill-grace-ms' => 'kill_grace_ms',
+    '--persistent-runners' => 'persistent_runners', '--persistent-max-checks' => 'persistent_max_checks',
     '--pipe-drain-ms' => 'pipe_drain_ms', '--parent-compile-max-ms' => 'parent_compile_max_ms');
   while (@args) {
     my $arg = shift @args;
@@ -515,6 +543,7 @@ sub parse_options {
 sub usage {
   print STDERR "mg-epn-farm: $_[0]\nusage: perl mg-epn-farm.pl [--max-checks N] [--preload Mod::A,Mod::B] [-v]\n"
     . "  [--kill-grace-ms MS] [--pipe-drain-ms MS] [--parent-compile-max-ms MS] [--no-auto-preload]\n"
+    . "  [--persistent-runners N] [--persistent-max-checks N]\n"
     . "  (perldoc mg-epn-farm.pl)\n";
   exit 2;
 }
@@ -529,7 +558,7 @@ mg-epn-farm.pl - the Embedded Perl interpreter farm of mg-workhorse
 
   perl perl/mg-epn-farm.pl [--max-checks N] [--preload Mod::A,Mod::B] [-v]
                            [--kill-grace-ms MS] [--pipe-drain-ms MS] [--parent-compile-max-ms MS]
-                           [--no-auto-preload]
+                           [--no-auto-preload] [--persistent-runners N] [--persistent-max-checks N]
 
   # by hand:
   printf '%s\n' '{"type":"run","id":1,"file":"/usr/lib/nagios/plugins/check_file_age","args":["-f","/etc/hostname","-w","999999999","-c","999999999"],"env":{},"timeoutMs":10000,"maxOutputBytes":65536,"cache":true}' \
@@ -583,6 +612,19 @@ plugin has exited but something still holds its pipes, the farm waits C<--pipe-d
 answers. Modules a check loaded at run time (found in the farm's own C<@INC>) are then loaded into the farm, so
 later children do not load them again.
 
+=head2 Persistent runners
+
+A C<run> with C<"persistent":true> of a plugin compiled into the farm runs without a fork of its own: in a
+runner, a child the farm forks from itself (so it holds the compiled subs) that runs check after check in its
+process, at most C<--persistent-runners> at once, each for C<--persistent-max-checks> checks; such a check waits
+for a runner that holds its plugin's current compile (runners holding an older one are retired). The check's
+output goes to two unlinked temp files on the runner's fds 1 and 2. After each check the runner puts %ENV,
+%SIG, cwd, umask, C<$0>, C<@ARGV>, C<@INC>, the alarm and C<$/>-like variables back; package variables stay (the
+opt-in trade-off, R4). A deadline kills the runner's group; a runner that ends without its report gives exit
+code 3 and a C<die> problem naming how it ended. A plugin whose named subs use file-scope lexicals (R3) runs
+forked: from a runner's second check on they would read the first check's values. Code:
+F<perl/lib/MgWorkhorse/EpnRunner.pm>, F<perl/lib/MgWorkhorse/EpnRunnerLoop.pm>.
+
 =head1 PROTOCOL
 
 One JSON object per line each way, on the farm's stdin and stdout; stderr is free text for the log. The
@@ -600,6 +642,10 @@ to the farm are UTF-8 and used as bytes (paths, arguments, environment); plugin 
   {"type":"run","id":7,"file":"/usr/lib/nagios/plugins/check_foo","args":["-w","5"],"env":{"NAGIOS_HOSTNAME":"h1"},
    "timeoutMs":60000,"maxOutputBytes":10485760,"cache":true}
 
+Optional C<"persistent":true>: when the farm holds the plugin compiled, a persistent runner runs the check
+(see L</Persistent runners>; C<started> then names the runner, the C<result> has C<"persistent":true>); a check
+that compiles the plugin runs forked as usual.
+
 Answered with C<started> once the child is forked, then exactly one C<result>. A run that needs no child (the
 compile failure of this very file version is cached, or the file does not exist) gets only the C<result>.
 Results come in completion order.
@@ -616,7 +662,8 @@ The pid is also the process group id.
    "stderrTruncated":false,"startedAt":1700000000000.123,"durationMs":3.2,"compiled":false,"compileMs":0,
    "problem":{"kind":"die","message":"boom at /p/check_foo line 3."},"newModules":["Foo/Bar.pm"]}
 
-C<exitCode> is null when the child died by a signal (C<signal> is then its name, C<"SIGTERM">). C<compiled> says
+C<persistent> (true) is present only when a persistent runner ran the check. C<exitCode> is null when the child
+died by a signal (C<signal> is then its name, C<"SIGTERM">). C<compiled> says
 whether this check compiled the plugin (in its child), C<compileMs> how long that took. C<newModules> lists the
 C<%INC> keys the check's child added (while compiling there, or at run time); the farm itself loads those found
 in its own C<@INC>. C<problem> and C<newModules> are present only when there is something to say. Problems, and what they do to C<stdout>:
@@ -733,6 +780,11 @@ Check mode for mg-epn-check, instead of the farm: compile each FILE with this wr
 p1's C<use strict> and fatal closure warnings), or compile it once and run it twice in this one interpreter
 without fork, naming the globals each run left changed. JSON lines on stdout; see F<perl/lib/MgWorkhorse/LintCheck.pm>.
 
+=item B<--persistent-runners> N (2), B<--persistent-max-checks> N (10000)
+
+Persistent runners at most at once, and the checks after which a runner exits (0 = never); see
+L</Persistent runners>.
+
 =item B<--parent-compile-max-ms> MS (1000)
 
 A plugin whose first compile (in a child) took longer is not compiled into the farm: that would block the
@@ -811,7 +863,7 @@ skips those of other plugins.
 
 =item R4, R14, R15: state of one plugin reaching another
 
-Run-time state never leaks (one child per check). C<use lib> paths stay with the plugin that added them; a
+Run-time state never leaks (one child per check), except in the opt-in persistent runners. C<use lib> paths stay with the plugin that added them; a
 module it loaded from such a path is hidden from the next plugin's compile so that one loads its own copy. A
 plugin that redefines a sub another file already defined (two plugins bundling different C<GLPlugin>
 versions, a monkeypatch) is never compiled into the shared farm: each of its checks compiles it in its child.

@@ -165,6 +165,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'plugin_dirs', aliases: ['epn_watch_dirs'], type: 'list', field: 'pluginDirs', default: [], group: 'epn', workers: MG, scope: WORKER,
     meaning: 'Plugin folders watched for changes: a changed plugin is reclassified and recompiled without waiting for its next mtime check.' },
 
+  // --- EPN persistent runners (src/epn, perl/lib/MgWorkhorse/EpnRunner.pm) ------------------------
+  { name: 'epn_persistent_plugins', aliases: [], type: 'list', field: 'epnPersistentPlugins', default: [], group: 'epn', workers: MG, scope: WORKER,
+    meaning: 'Path globs of EPN plugins that run in persistent runners (no fork per check; package state stays between checks, see docs/epn.md). A `# mg-workhorse: persistent` line in a plugin\'s first 10 lines opts it in too.' },
+  { name: 'epn_persistent_runners', aliases: [], type: 'int', field: 'epnPersistentRunners', default: 2, min: 1, group: 'epn', workers: MG, scope: WORKER,
+    meaning: 'Persistent runners per farm process at most; a persistent check waits for a free one (it is not forked instead).' },
+  { name: 'epn_persistent_max_checks', aliases: [], type: 'int', field: 'epnPersistentMaxChecks', default: 10000, min: 0, group: 'epn', workers: MG, scope: WORKER,
+    meaning: 'A persistent runner exits after this many checks and a fresh one takes its place; 0 = never.' },
+
   // --- limits -----------------------------------------------------------------------------------
   { name: 'min-worker', aliases: [], type: 'int', field: 'minWorker', default: 1, min: 1, group: 'limits', workers: ALL, scope: WORKER,
     meaning: 'Job slots always kept, even while a load or memory limit blocks growth.',

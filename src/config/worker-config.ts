@@ -112,6 +112,12 @@ export interface WorkerConfig {
   readonly epnPreloadModules: readonly string[];
   /** Plugin folders watched for changes (hot reload). @defaultValue [] */
   readonly pluginDirs: readonly string[];
+  /** Path globs of EPN plugins run in persistent runners. @defaultValue [] */
+  readonly epnPersistentPlugins: readonly string[];
+  /** Persistent runners per farm process. @defaultValue 2 */
+  readonly epnPersistentRunners: number;
+  /** Checks after which a persistent runner is replaced; 0 = never. @defaultValue 10000 */
+  readonly epnPersistentMaxChecks: number;
 
   // --- limits --------------------------------------------------------------------------------------
   /** Job slots always kept. @defaultValue 1 */

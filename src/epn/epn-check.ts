@@ -12,6 +12,8 @@ import type { EpnProblem } from './farm-protocol.js';
 /** What the farm returns for a check: an outcome (via 'epn'), plus why it did not end with a plain exit. */
 export interface EpnOutcome extends CheckOutcome {
   readonly problem?: EpnProblem;
+  /** A persistent runner ran it. */
+  readonly persistent?: boolean;
 }
 
 export interface EpnRunOptions {
@@ -22,6 +24,8 @@ export interface EpnRunOptions {
   /** use_perl_cache. */
   readonly cache: boolean;
   readonly signal?: AbortSignal;
+  /** Run in a persistent runner (epn_persistent_plugins glob or `# mg-workhorse: persistent` header). */
+  readonly persistent?: boolean;
 }
 
 /** The farm as the check path sees it (FarmPool implements it). */

@@ -12,6 +12,8 @@ export interface FarmRunOutcome extends CheckOutcome {
   readonly compileMs: number;
   /** Modules the check loaded at run time (candidates for epn_preload_modules). */
   readonly newModules?: readonly string[];
+  /** A persistent runner ran it (no fork). */
+  readonly persistent?: boolean;
 }
 
 export interface FarmCompileOutcome {
@@ -52,6 +54,7 @@ export function resultOutcome(msg: ResultMessage, flags: RunFlags): FarmRunOutco
     compileMs: msg.compileMs,
     ...(msg.problem ? { problem: msg.problem } : {}),
     ...(msg.newModules?.length ? { newModules: msg.newModules } : {}),
+    ...(msg.persistent === true ? { persistent: true } : {}),
   };
 }
 

@@ -23,6 +23,10 @@ export interface FarmPoolOptions {
   readonly rssCheckIntervalMs?: number;
   /** epn_preload_modules. @defaultValue [] */
   readonly preloadModules?: readonly string[];
+  /** epn_persistent_runners (per process). @defaultValue 2 */
+  readonly persistentRunners?: number;
+  /** epn_persistent_max_checks. @defaultValue 10000 */
+  readonly persistentMaxChecks?: number;
   /** @defaultValue 'perl' */
   readonly perl?: string;
   /** @defaultValue perl/mg-epn-farm.pl of this package */
@@ -52,6 +56,8 @@ export interface FarmPoolRunOptions {
   /** use_perl_cache. @defaultValue true */
   readonly cache?: boolean;
   readonly signal?: AbortSignal;
+  /** epn_persistent_plugins / `# mg-workhorse: persistent`: run in a persistent runner. @defaultValue false */
+  readonly persistent?: boolean;
 }
 
 /** Checks after which one process is recycled: maxChecks ±10% (so processes do not all recycle at once); 0 = never. */

@@ -51,6 +51,8 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
   #rssTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
   #destroying: Promise<void> | undefined;
+  /** The compile each process is doing ahead of persistent checks, by file: the checks of a burst share it. */
+  readonly #firstCompiles = new WeakMap<FarmProcess, Map<string, Promise<unknown>>>();
   #stats = { checks: 0, compiles: 0, compileErrors: 0, recycles: 0, deaths: 0, startFailures: 0 };
 
   constructor(options: FarmPoolOptions = {}) {
@@ -192,6 +194,8 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
       ...(o.perl === undefined ? {} : { perl: o.perl }),
       ...(o.script === undefined ? {} : { script: o.script }),
       ...(o.preloadModules === undefined ? {} : { preloadModules: o.preloadModules }),
+      ...(o.persistentRunners === undefined ? {} : { persistentRunners: o.persistentRunners }),
+      ...(o.persistentMaxChecks === undefined ? {} : { persistentMaxChecks: o.persistentMaxChecks }),
       ...(o.env === undefined ? {} : { env: o.env }),
       ...(o.startTimeoutMs === undefined ? {} : { startTimeoutMs: o.startTimeoutMs }),
       ...(o.answerSlackMs === undefined ? {} : { answerSlackMs: o.answerSlackMs }),
@@ -281,10 +285,35 @@ export class FarmPool extends EventEmitter<FarmPoolEvents> {
 
   #dispatch(proc: FarmProcess, file: string, args: readonly string[], options: FarmPoolRunOptions, timeoutMs: number): Promise<FarmRunOutcome> {
     this.#stats.checks++;
-    const outcome = proc.run({ ...options, file, args, timeoutMs });
+    const run = (left: number): Promise<FarmRunOutcome> => proc.run({ ...options, file, args, timeoutMs: left });
+    // Sent at once unless it must compile first: the pick policy counts what each process has in flight.
+    const compileFirst = options.persistent === true && options.cache !== false && !proc.hasCompiled(file);
+    const outcome = compileFirst ? this.#compileFirst(proc, file, timeoutMs).then(run) : run(timeoutMs);
     const slot = this.#procs.get(proc);
     if (slot && slot.limit > 0 && proc.checksRun >= slot.limit) this.#retire(proc, `${proc.checksRun} checks`);
     return outcome;
+  }
+
+  /**
+   * A persistent check of a plugin the process has not compiled: compile it first (in a child, then into the farm,
+   * as any first check does), so that even the first check runs in a persistent runner. Resolves with the time
+   * left of the check's timeout; a failed compile is left to the run, which reports it as usual.
+   */
+  async #compileFirst(proc: FarmProcess, file: string, timeoutMs: number): Promise<number> {
+    const t0 = performance.now();
+    // One compile per process and file: a burst of first checks must not start one each (each would compile in
+    // its own child at once, and the slow first compile would keep the plugin out of the farm: see
+    // --parent-compile-max-ms).
+    let byFile = this.#firstCompiles.get(proc);
+    if (byFile === undefined) this.#firstCompiles.set(proc, (byFile = new Map()));
+    let compiling = byFile.get(file);
+    if (compiling === undefined) {
+      const done = byFile;
+      compiling = proc.compile(file, timeoutMs).finally(() => done.delete(file));
+      byFile.set(file, compiling);
+    }
+    await compiling;
+    return Math.max(1, timeoutMs - (performance.now() - t0));
   }
 
   #drainQueue(): void {

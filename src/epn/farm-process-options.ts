@@ -27,6 +27,10 @@ export interface FarmProcessOptions {
   readonly maxChecks?: number;
   /** `--preload A,B`: modules loaded before `ready`. */
   readonly preloadModules?: readonly string[];
+  /** `--persistent-runners N`: persistent runners per farm process at most. @defaultValue 2 (the farm's) */
+  readonly persistentRunners?: number;
+  /** `--persistent-max-checks N`: a runner is replaced after N checks; 0 = never. @defaultValue 10000 (the farm's) */
+  readonly persistentMaxChecks?: number;
   /** Added to the farm's environment (tests pick fake-farm modes with it). */
   readonly env?: Readonly<Record<string, string>>;
   /** @defaultValue DEFAULT_FARM_START_TIMEOUT_MS */
@@ -54,6 +58,8 @@ export interface FarmRunRequest {
   readonly cache?: boolean;
   /** Aborting kills the check's group like a timeout; the outcome has `aborted: true`. */
   readonly signal?: AbortSignal;
+  /** Run it in a persistent runner once the farm holds it compiled (farm-protocol.ts). @defaultValue false */
+  readonly persistent?: boolean;
 }
 
 export interface FarmExitInfo {
@@ -86,5 +92,6 @@ export function runRequest(id: number, req: FarmRunRequest, cache: boolean): Run
     timeoutMs: req.timeoutMs,
     maxOutputBytes: req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     cache,
+    ...(req.persistent === true ? { persistent: true } : {}),
   };
 }

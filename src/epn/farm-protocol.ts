@@ -31,6 +31,11 @@ export interface RunRequest {
   readonly maxOutputBytes: number;
   /** use_perl_cache: false compiles the plugin again for this run (and does not keep it). */
   readonly cache: boolean;
+  /**
+   * Run it in a persistent runner (no fork; the plugin's package state stays for that runner's next check) when
+   * the farm holds the plugin compiled; a check that compiles it runs forked as usual. Absent means false.
+   */
+  readonly persistent?: boolean;
 }
 
 /** Compile `file` now (hot reload ahead of the next check); answered with `compiled`. */
@@ -109,6 +114,12 @@ export interface ResultMessage extends CapturedRunFields {
   readonly problem?: EpnProblem;
   /** New %INC keys of the check's child (compile or run): the farm preloads them for the next checks. */
   readonly newModules?: readonly string[];
+  /**
+   * Present (true) when a persistent runner ran the check; `started` then named the runner, whose process group a
+   * timeout kills (the farm starts a fresh runner). A runner that ended during the check without reporting gives
+   * exit code 3 and problem `die` naming how it ended.
+   */
+  readonly persistent?: boolean;
 }
 
 /** Answer to `compile`. */

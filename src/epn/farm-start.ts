@@ -18,6 +18,8 @@ export function farmCommand(opts: FarmProcessOptions): FarmCommand {
   const args = [opts.script ?? DEFAULT_FARM_SCRIPT];
   if (opts.maxChecks !== undefined) args.push('--max-checks', String(opts.maxChecks));
   if (opts.preloadModules?.length) args.push('--preload', opts.preloadModules.join(','));
+  if (opts.persistentRunners !== undefined) args.push('--persistent-runners', String(opts.persistentRunners));
+  if (opts.persistentMaxChecks !== undefined) args.push('--persistent-max-checks', String(opts.persistentMaxChecks));
   return { perl: opts.perl ?? 'perl', args, env: opts.env ? { ...process.env, ...opts.env } : process.env };
 }
 

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { parse } from 'shell-quote';
 import type { FarmPool } from '../epn/farm-pool.js';
+import { persistentHeaderLine } from '../epn/persistent-header.js';
 import { DEFAULT_FARM_SCRIPT } from '../epn/farm-process.js';
 import type { RawFinding } from './finding.js';
 import { runPerlJson } from './perl-json.js';
@@ -56,9 +57,18 @@ export function runPlainPerl(file: string, argv: readonly string[], perl = 'perl
 const show = (r: RunResult): string => `rc ${r.rc ?? 'none'}, ${JSON.stringify(r.stdout.length > 80 ? `${r.stdout.slice(0, 80)}...` : r.stdout)}`;
 const same = (a: RunResult, b: RunResult): boolean => a.rc === b.rc && a.stdout === b.stdout;
 
+/**
+ * What a persistent runner puts back after each check (perl/lib/MgWorkhorse/EpnRunner.pm reset_state): a run that
+ * leaves only these changed is still fine there. Anything else (package variables, `$;`) stays for the next check.
+ */
+const RESET_BY_RUNNER = /^(?:\$ENV\{|\$SIG\{|@INC$|cwd$|umask$|\$[/,\\"]$|\$\^W$)/;
+
 /** Runs the three ways for each sample argument string and reports what differs. */
 export async function differentialFindings(file: string, samples: readonly string[], farm: FarmPool, perl?: string): Promise<RawFinding[]> {
   const out: RawFinding[] = [];
+  // `# mg-workhorse: persistent`: the author promised no state leaks, so a leak is an error for this plugin.
+  const persistentLine = persistentHeaderLine(file);
+  const promise = persistentLine === undefined ? '' : ` (line ${persistentLine} says "# mg-workhorse: persistent": a persistent runner runs it this way)`;
   for (const args of samples) {
     const argv = sampleArgv(args);
     const label = `--run ${JSON.stringify(args)}`;
@@ -78,7 +88,10 @@ export async function differentialFindings(file: string, samples: readonly strin
     const b: RunResult = { rc: r2.rc ?? null, stdout: r2.stdout ?? '' };
     if (!same(a, b)) {
       const why = leaks.length ? `; state the first run left behind: ${leaks.join(', ')}` : '';
-      out.push({ rule: 'E3', line: 1, col: 1, what: `${label}: run twice in one interpreter, the second run gave ${show(b)} after ${show(a)}${why}` });
+      out.push({ rule: 'E3', line: 1, col: 1, what: `${label}: run twice in one interpreter, the second run gave ${show(b)} after ${show(a)}${why}${promise}` });
+    }
+    for (const v of persistentLine === undefined ? [] : leaks.filter((n) => !RESET_BY_RUNNER.test(n))) {
+      out.push({ rule: 'E3', line: persistentLine ?? 1, col: 1, what: `${label}: the run leaves ${v} changed, and the plugin's persistent runner keeps it for its next check${promise}` });
     }
     for (const v of leaks) out.push({ rule: 'R4', line: 1, col: 1, severity: 'warning', what: `${label}: the run leaves ${v} changed; a host that runs checks without fork carries it into the next check` });
   }

@@ -23,6 +23,8 @@ export class EpnFarm {
       processes: config.epnProcesses,
       maxChecksPerProcess: config.epnMaxChecksPerProcess,
       preloadModules: config.epnPreloadModules,
+      persistentRunners: config.epnPersistentRunners,
+      persistentMaxChecks: config.epnPersistentMaxChecks,
       logger,
     });
     this.watcher = new PluginWatcher({

@@ -51,10 +51,20 @@ export function programOf(line: string): string | undefined {
 
 /** True when the command's plugin should run under a pty. */
 export function wantsPty(line: string, globs: readonly string[]): boolean {
+  return markedBy(line, globs, PTY_HEADER) !== undefined;
+}
+
+/**
+ * Why the command's plugin is opted into a per-plugin mode: its path matches one of `globs`, or one of its first
+ * 10 lines matches `header`; undefined when neither. Shared by the pty and the persistent-runner selection.
+ */
+export function markedBy(line: string, globs: readonly string[], header: RegExp): string | undefined {
   const program = programOf(line);
-  if (program === undefined || program === '') return false;
-  if (globs.some((g) => globToRegExp(g).test(program))) return true;
-  if (!program.includes('/')) return false;
+  if (program === undefined || program === '') return undefined;
+  const glob = globs.find((g) => globToRegExp(g).test(program));
+  if (glob !== undefined) return `its path matches the glob ${glob}`;
+  if (!program.includes('/')) return undefined;
   const lines = readHeaderLines(program);
-  return lines !== null && lines.some((l) => PTY_HEADER.test(l));
+  const at = lines === null ? -1 : lines.findIndex((l) => header.test(l));
+  return at < 0 ? undefined : `line ${at + 1} says "${(lines as readonly string[])[at]?.trim()}"`;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Spawner } from '../exec/spawner.js';
 import type { ValidJob } from '../job/job-text.js';
 import { wantsPty } from './pty-match.js';
+import { persistentRule } from './persistent-match.js';
 
 export interface CheckRun extends MappedResult {
   readonly outcome: CheckOutcome;
@@ -105,6 +106,7 @@ export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<Che
       env: env ?? {},
     };
     if (ctx.signal !== undefined) limits.signal = ctx.signal;
+    if (persistentRule(job.commandLine, config.epnPersistentPlugins) !== undefined) limits.persistent = true;
     const deps: Mutable<Parameters<typeof epnIntercept>[0]> = {
       settings: config,
       backend: epn.backend,

@@ -8,9 +8,11 @@ import { isRestricted, restrict } from '../exec/restrict.js';
 import type { Spawner } from '../exec/spawner.js';
 import type { ValidJob } from '../job/job-text.js';
 import { programOf, wantsPty } from './pty-match.js';
+import { persistentRule } from './persistent-match.js';
 import { readHeaderLines } from '../exec/file-header.js';
 import { runCheck, type RunCheckContext } from './run-check.js';
 import { classifyEpn, cShebangIsPerl, goShebangIsPerl, type EpnVerdict } from '../epn/classify.js';
+import type { EpnOutcome } from '../epn/epn-check.js';
 
 export interface TestcmdResult {
   readonly returnCode: number;
@@ -32,7 +34,12 @@ export function explainRun(line: string, config: WorkerConfig): string[] {
   // The EPN line only for Perl plugins (by the C or the Go shebang rule): for others it would be noise.
   const program = programOf(line);
   const first = program === undefined ? undefined : readHeaderLines(program)?.[0];
-  if (first !== undefined && (cShebangIsPerl(first) || goShebangIsPerl(first))) out.push(explainEpn(classifyEpn(line, c, config)));
+  if (first !== undefined && (cShebangIsPerl(first) || goShebangIsPerl(first))) {
+    const verdict = classifyEpn(line, c, config);
+    out.push(explainEpn(verdict));
+    const persistent = verdict.epn ? persistentRule(line, config.epnPersistentPlugins) : undefined;
+    if (persistent !== undefined) out.push(`epn (persistent runner): ${persistent} (epn_persistent_plugins= glob or "# mg-workhorse: persistent" header)`);
+  }
   out.push(explainCommandLine(c));
   if (c.kind === 'exec') {
     const internal = matchInternalCheck(c.argv[0] as string, { checkDummy: config.internalCheckDummy, negate: config.internalNegate });
@@ -67,6 +74,11 @@ export async function testcmd(line: string, config: WorkerConfig, spawner: Spawn
   if (verdict?.epn === true && run.outcome.via !== 'epn') {
     explanation.push('epn: the farm could not compile it but plain perl can: it was forked instead (epn_fallback_to_fork)');
   }
-  explanation.push(`ran via ${run.outcome.via} in ${run.outcome.durationMs.toFixed(1)} ms, return code ${run.returnCode}`);
+  const persistent = run.outcome.via === 'epn' && (run.outcome as EpnOutcome).persistent === true;
+  if (run.outcome.via === 'epn' && !persistent && persistentRule(line, config.epnPersistentPlugins) !== undefined) {
+    explanation.push('epn: opted into a persistent runner, but the farm forked it (named subs using file-scope lexicals, R3, or a plugin compiled per check: the farm log says which)');
+  }
+  const how = persistent ? 'epn (persistent runner)' : run.outcome.via;
+  explanation.push(`ran via ${how} in ${run.outcome.durationMs.toFixed(1)} ms, return code ${run.returnCode}`);
   return { returnCode: run.returnCode, output: stderr === '' ? run.stdout : `${run.stdout.replace(/\n$/, '')}\n[${stderr}]\n`, explanation };
 }

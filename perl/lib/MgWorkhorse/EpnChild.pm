@@ -23,20 +23,9 @@ my $Ctx;    # this check: file, ctl handle, pid, %INC before the check, files of
 #   inc_before        { key => 1 } of %INC as the child starts (optional: taken here when absent)
 sub run {
   ($Ctx) = @_;
-  $Ctx->{pid} = $$;
-  my $file = $Ctx->{file};
-  $0  = $file;
-  $^T = time;     # -M/-A/-C count from the check's start, not from the farm's
-  srand();        # the parent's seed would repeat in every check (R5)
-  @ARGV = @{ $Ctx->{args} };
-  $ENV{$_} = $Ctx->{env}{$_} for keys %{ $Ctx->{env} };
-  $ENV{NAGIOS_PLUGIN} = $file;    # Monitoring::Plugin and GLPlugin name themselves from it (mod_gearman#25)
+  begin_check($Ctx);
   local $_;    # may be aliased to something of the farm's
-  $@ = '';
-  ($MgWorkhorse::EpnTraps::Exit, $MgWorkhorse::EpnTraps::ExitWhere) = ();
-  $MgWorkhorse::EpnTraps::Finish = \&finish;
-  $Ctx->{inc_before} //= { map { $_ => 1 } keys %INC };    # the farm passes its snapshot of %INC
-
+  my $file = $Ctx->{file};
   my $e = $Ctx->{entry};
   if (!$e) {
     $e = MgWorkhorse::EpnCompile::compile($file, mode => 'child');
@@ -50,6 +39,32 @@ sub run {
     report(C => 1, $e->{ms}, @{ $e->{conflicts} } ? 1 : 0, join("\n", @{ $e->{conflicts} }), '', '');
     POSIX::_exit(0) if $Ctx->{compile_only};
   }
+  return finish(run_handler($e));
+}
+
+# Sets the process up for one check of $ctx (see run; also used by MgWorkhorse::EpnRunner, which runs many
+# checks in one process): $0, $^T, srand, @ARGV, the environment, the exit trap's state and its end sequence.
+sub begin_check {
+  ($Ctx) = @_;
+  $Ctx->{pid} = $$;
+  my $file = $Ctx->{file};
+  $0  = $file;
+  $^T = time;     # -M/-A/-C count from the check's start, not from the farm's
+  srand();        # the parent's seed would repeat in every check (R5)
+  @ARGV = @{ $Ctx->{args} };
+  $ENV{$_} = $Ctx->{env}{$_} for keys %{ $Ctx->{env} };
+  $ENV{NAGIOS_PLUGIN} = $file;    # Monitoring::Plugin and GLPlugin name themselves from it (mod_gearman#25)
+  $@ = '';
+  ($MgWorkhorse::EpnTraps::Exit, $MgWorkhorse::EpnTraps::ExitWhere) = ();
+  $MgWorkhorse::EpnTraps::Finish = \&finish;
+  $Ctx->{inc_before} //= { map { $_ => 1 } keys %INC };    # the farm passes its snapshot of %INC
+  return;
+}
+
+# Runs a compiled entry's handler (INIT blocks first) with the plugin's @INC and compile-time globals; returns
+# how it ended: ('exit', code), ('die', 3, message) or ('noexit', 3).
+sub run_handler {
+  my ($e) = @_;
   @INC = @{ $e->{inc} };
   FindBin::again() if defined &FindBin::again;
   MgWorkhorse::EpnCompile::apply_globals($e->{globals});
@@ -66,18 +81,25 @@ sub run {
     };
     $error = $@;
   }
-  return finish('exit', $MgWorkhorse::EpnTraps::Exit) if defined $MgWorkhorse::EpnTraps::Exit;
+  return ('exit', $MgWorkhorse::EpnTraps::Exit) if defined $MgWorkhorse::EpnTraps::Exit;
   if ($died) {
     $error = "$error";
     chomp $error;
-    return finish('die', 3, $error);
+    return ('die', 3, $error);
   }
-  return finish('noexit', 3);
+  return ('noexit', 3);
 }
 
 # The end of the check (also called from the exit trap when it cannot unwind): END blocks with $? = the code,
 # flush every handle, report, _exit. A child the plugin forked ends the same way but does not report.
 sub finish {
+  my $code = end_check(@_);
+  POSIX::_exit($code & 0xFF);
+}
+
+# finish without the _exit: END blocks, flush, the E report (only from the process the check started in);
+# returns the exit code the END blocks left. MgWorkhorse::EpnRunner calls it and goes on to the next check.
+sub end_check {
   my ($kind, $code, $message) = @_;
   $MgWorkhorse::EpnTraps::Phase = 'end';
   $code = run_end_blocks($code);
@@ -89,7 +111,7 @@ sub finish {
     my @new = keys %INC > keys %$before ? grep { !$before->{$_} } keys %INC : ();
     report(E => $kind, $code, $message // '', join "\n", map { "$_\t" . ($INC{$_} // '') } @new);
   }
-  POSIX::_exit($code & 0xFF);
+  return $code;
 }
 
 # END blocks as plain perl runs them at exit, newest first, with $? holding the exit code (they may change it),

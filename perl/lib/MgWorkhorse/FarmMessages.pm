@@ -17,7 +17,8 @@ our @EXPORT_OK = qw(result_line failure_result_line compiled_line error_line);
 my @SIG_NAME = split ' ', $Config::Config{sig_name};
 
 # The `result` of a finished check. $run: id, file, mode, status ($?), buf/seen {out, err}, max, timed_out,
-# timeout_ms, started_wall, compiled, compile_ms, compile (the child's C report), end (its E report).
+# timeout_ms, started_wall, compiled, compile_ms, compile (the child's C report), end (its E report),
+# persistent (a persistent runner ran it: MgWorkhorse::EpnRunner).
 sub result_line {
   my ($run, $duration_ms) = @_;
   my $file = $run->{file};
@@ -46,12 +47,13 @@ sub result_line {
   }
   my @modules = $end && $end->{modules} ne '' ? map { (split /\t/)[0] } split /\n/, $end->{modules} : ();
   return sprintf '{"type":"result","id":%s,"exitCode":%s,"signal":%s,"stdout":"%s","stderr":"%s",'
-    . '"stdoutTruncated":%s,"stderrTruncated":%s,"startedAt":%s,"durationMs":%s,"compiled":%s,"compileMs":%s%s%s}',
+    . '"stdoutTruncated":%s,"stderrTruncated":%s,"startedAt":%s,"durationMs":%s,"compiled":%s,"compileMs":%s%s%s%s}',
     $run->{id}, $code, $signal, encode_base64($out, ''), encode_base64($run->{buf}{err}, ''),
     bool($run->{seen}{out} > $run->{max}), bool($run->{seen}{err} > $run->{max}),
     json_num($run->{started_wall}), json_num($duration_ms), bool($run->{compiled}),
     json_num($run->{compile_ms} // 0), problem_json($problem),
-    @modules ? ',"newModules":[' . join(',', map { json_str($_) } sort @modules) . ']' : '';
+    @modules ? ',"newModules":[' . join(',', map { json_str($_) } sort @modules) . ']' : '',
+    $run->{persistent} ? ',"persistent":true' : '';
 }
 
 # The `result` of a run answered without a child: a cached compile failure, or no such file ($p: message,

@@ -107,7 +107,8 @@ sub start_run {
   my $id = $o{id} // $self->next_id;
   $self->send({ type => 'run', id => $id, file => $file, args => $args || [], env => $o{env} || {},
     timeoutMs => $o{timeoutMs} // 10000, maxOutputBytes => $o{maxOutputBytes} // 1048576,
-    cache => exists $o{cache} ? ($o{cache} ? JSON::PP::true : JSON::PP::false) : JSON::PP::true });
+    cache => exists $o{cache} ? ($o{cache} ? JSON::PP::true : JSON::PP::false) : JSON::PP::true,
+    ($o{persistent} ? (persistent => JSON::PP::true) : ()) });
   return $id;
 }
 
