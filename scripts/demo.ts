@@ -33,6 +33,7 @@ const CHECKS: DemoCheck[] = [
   { queue: 'service', what: 'check_dummy', job: service('web01', 'dummy', `${PLUGINS}/check_dummy 1 "a warning from check_dummy"`) },
   { queue: 'service', what: 'check_file_age (Perl)', job: service('web01', 'hostname file', `${PLUGINS}/check_file_age -f /etc/hostname -w 315360000 -c 630720000`) },
   { queue: 'service', what: 'EPN plugin', job: service('web01', 'load (epn)', `${ROOT}plugins/check_epn_demo.pl -w 2000 -c 4000`) },
+  { queue: 'service', what: 'EPN persistent runner', job: service('web01', 'uptime (run)', `${ROOT}plugins/check_persistent_demo.pl`) },
   { queue: 'service', what: 'Perl with -epn', job: service('web01', 'perl (-epn)', `${ROOT}plugins/check_noepn_demo.pl`) },
   { queue: 'service', what: 'shell pipeline', job: service('web01', 'pipeline', `${PLUGINS}/check_dummy 0 "piped through cat" | /bin/cat`) },
   { queue: 'service', what: 'stderr', job: service('db01', 'disk', `${ROOT}plugins/check_stderr_demo.sh`) },
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
       log = log.slice(nl + 1);
       if (!line.startsWith('{')) continue;
       const l = JSON.parse(line) as Record<string, unknown>;
-      if (l.msg === 'job:finish') via.set(`${String(l.host)}/${String(l.service ?? '')}`, String(l.via));
+      if (l.msg === 'job:finish') via.set(`${String(l.host)}/${String(l.service ?? '')}`, l.persistent === true ? 'epn/run' : String(l.via));
       if (typeof l.msg === 'string' && l.msg.startsWith('worker:start')) console.log(`worker started: ${l.msg}`);
     }
   });

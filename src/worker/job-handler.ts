@@ -117,7 +117,8 @@ async function handle(job: WorkerJob, ctx: JobHandlerContext): Promise<void> {
     ctx.stats.checkDone(run.outcome.via, run.returnCode, run.outcome.timedOut);
     ctx.metrics?.checkDone({ type: j.type, queue: job.functionName, path: run.outcome.via, rc: run.returnCode, seconds: run.outcome.durationMs / 1000, timedOut: run.outcome.timedOut });
     log.debug(
-      { rc: run.returnCode, via: run.outcome.via, ms: Math.round(run.outcome.durationMs), timedOut: run.outcome.timedOut },
+      // persistent: an EPN check that a persistent runner ran without a fork (operators ask "did my opt-in work?").
+      { rc: run.returnCode, via: run.outcome.via, ...(ranPersistent(run.outcome) ? { persistent: true } : {}), ms: Math.round(run.outcome.durationMs), timedOut: run.outcome.timedOut },
       'job:finish',
     );
     if (run.outcome.timedOut) log.warn({ command: j.commandLine }, 'job:timeout check timed out');
@@ -166,4 +167,9 @@ async function sendResult(job: ParsedJob & { hostName: string; resultQueue: stri
     ? await ctx.codec.encode(buildResultText({ ...base, passive: ctx.config.dupResultsArePassive }))
     : undefined;
   await ctx.sender.send(job.resultQueue, payload, dup, resultUsefulUntil(base.coreStartTime, timeoutSecondsOf(job, ctx.config)));
+}
+
+/** The farm's outcome says `persistent: true` when a persistent runner ran the check (src/epn/farm-outcome.ts). */
+function ranPersistent(outcome: object): boolean {
+  return 'persistent' in outcome && outcome.persistent === true;
 }

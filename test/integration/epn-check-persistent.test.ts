@@ -38,3 +38,13 @@ test('--run: a state leak is an error for a persistent plugin and a warning with
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test("the demo's persistent plugin keeps its promise: --run finds it compatible", { timeout: 180_000 }, async () => {
+  // plugins/check_persistent_demo.pl is what `npm run demo` shows as `epn/run`: it must pass the check that
+  // the docs tell authors to run before they add the header.
+  const r = await runEpnCheck(['--run', '', '-f', 'json', join(ROOT, 'plugins/check_persistent_demo.pl')], ROOT);
+  const report = (JSON.parse(r.stdout) as Doc).reports[0];
+  assert.equal(report?.verdict, 'compatible', r.stdout);
+  assert.deepEqual(report.findings.filter((f) => f.severity !== 'info'), [], r.stdout);
+  assert.equal(r.code, 0, r.stderr);
+});

@@ -109,7 +109,8 @@ describe('worker: checks end to end', () => {
       commandLine: `/bin/sh -c 'echo "$NAGIOS_SERVICEOUTPUT" > ${nf}'`,
     });
     await waitFor(() => existsSync(eh) && existsSync(nf), { timeoutMs: 10_000, message: 'event handler and notification output files' });
-    await waitFor(() => readFileSync(nf, 'utf8') !== '', { message: 'notification output written' });
+    // The shell creates each file before it writes the line: wait for both whole lines, not just the files.
+    await waitFor(() => readFileSync(eh, 'utf8').endsWith('\n') && readFileSync(nf, 'utf8').endsWith('\n'), { message: 'event handler and notification lines written' });
     assert.equal(readFileSync(eh, 'utf8'), 'handled\n');
     assert.equal(readFileSync(nf, 'utf8'), 'DISK CRITICAL\n');
     // Give a wrongly sent result time to arrive before asserting there is none.
