@@ -145,7 +145,9 @@ describe('worker: embedded Perl', () => {
     await waitFor(() => worker.logLines().some((l) => l.msg === 'job:start' && l.service === 'victim'), { message: 'victim started' });
     // The farm processes are the worker's perl children running mg-epn-farm.pl.
     const farmPids = await waitFor(() => farmProcesses(worker.proc.pid as number), { message: 'farm processes' });
-    await new Promise((r) => setTimeout(r, 1000)); // the check is inside the farm by now (it sleeps 5 s)
+    // Kill only once the check runs inside a farm: its child (whose $0 is the plugin) exists. A fixed sleep was
+    // not enough on a loaded CI machine: the check was still queued, went to the respawned farm and passed.
+    await waitFor(() => farmPids.some((farm) => childrenRunning(farm, 'sleep-then-ok.pl')), { message: 'the check running in a farm child' });
     for (const pid of farmPids) process.kill(pid, 'SIGKILL');
     await results.waitFor(before + 1, 15_000);
     const r = results.find('kill', 'victim');
@@ -158,6 +160,17 @@ describe('worker: embedded Perl', () => {
 
 /** Pids of the mg-epn-farm.pl processes whose parent is `parent`. */
 function farmProcesses(parent: number): number[] | undefined {
+  const pids = childPids(parent, 'mg-epn-farm.pl');
+  return pids.length > 0 ? pids : undefined;
+}
+
+/** Whether `parent` has a child whose command line mentions `what`. */
+function childrenRunning(parent: number, what: string): boolean {
+  return childPids(parent, what).length > 0;
+}
+
+/** Pids of the processes whose parent is `parent` and whose command line mentions `what`. */
+function childPids(parent: number, what: string): number[] {
   const pids: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -165,10 +178,10 @@ function farmProcesses(parent: number): number[] | undefined {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent && cmd.includes('mg-epn-farm.pl')) pids.push(Number(d));
+      if (ppid === parent && cmd.includes(what)) pids.push(Number(d));
     } catch {
       // gone meanwhile
     }
   }
-  return pids.length > 0 ? pids : undefined;
+  return pids;
 }
