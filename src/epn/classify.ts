@@ -9,7 +9,7 @@
 // Where Go would decide otherwise the verdict says so, for `testcmd --explain` and mg-epn-check.
 // Header lines come from readHeaderLines, cached by (dev, inode, mtime, size): an edited header is re-read.
 import type { CommandLine } from '../exec/command-line.js';
-import { readHeaderLines } from '../exec/file-header.js';
+import { readHeaderLines, type HeaderLookup } from '../exec/file-header.js';
 
 /** Characters that keep a command out of EPN unless single-quoted. */
 export const EPN_METACHARACTERS = '!$^&*()~[]\\|{};<>?`';
@@ -75,8 +75,11 @@ export function goDirective(lines: readonly string[]): boolean | undefined {
   return undefined;
 }
 
-/** Decides whether `line` (already classified by the exec layer as `command`) runs in the EPN farm. */
-export function classifyEpn(line: string, command: CommandLine, settings: EpnSettings): EpnVerdict {
+/**
+ * Decides whether `line` (already classified by the exec layer as `command`) runs in the EPN farm. `lookup`
+ * reads the plugin's header lines (a check passes its per-check memo, so the file is stat'ed once per check).
+ */
+export function classifyEpn(line: string, command: CommandLine, settings: EpnSettings, lookup: HeaderLookup = readHeaderLines): EpnVerdict {
   if (!settings.enableEmbeddedPerl) return { epn: false, rule: 'enable_embedded_perl is off' };
   const meta = metacharOutsideSingleQuotes(line);
   if (meta !== null) {
@@ -84,7 +87,7 @@ export function classifyEpn(line: string, command: CommandLine, settings: EpnSet
   }
   if (command.kind !== 'exec') return { epn: false, rule: 'the command line cannot be run without a shell' };
   const file = command.argv[0] as string;
-  const lines = readHeaderLines(file);
+  const lines = lookup(file);
   if (lines === null) return { epn: false, rule: `${file} is not a readable file`, file };
   const first = lines[0] ?? '';
   const goShebang = goShebangIsPerl(first);

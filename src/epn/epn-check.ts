@@ -3,6 +3,7 @@
 // text and UNKNOWN, unless plain perl can run it and epn_fallback_to_fork is on: then it is forked, and that is
 // logged once per plugin version and counted.
 import { statSync } from 'node:fs';
+import type { HeaderLookup } from '../exec/file-header.js';
 import type { ExecCommandLine } from '../exec/restrict.js';
 import type { CheckOutcome } from '../exec/outcome.js';
 import type { Logger } from '../log.js';
@@ -70,6 +71,8 @@ export interface EpnInterceptDeps {
   readonly fork: (command: ExecCommandLine, line: string | undefined) => Promise<CheckOutcome>;
   /** Called with the verdict of every command considered (testcmd --explain). */
   readonly onVerdict?: (verdict: EpnVerdict) => void;
+  /** Reads plugin headers (the check's per-check memo); readHeaderLines when unset. */
+  readonly headerLookup?: HeaderLookup;
 }
 
 /** The C EPN's text for a plugin that does not compile (reference epn.md (a)). */
@@ -81,7 +84,7 @@ export function compileFailureText(file: string, message: string): string {
 export function epnIntercept(deps: EpnInterceptDeps, run: Omit<EpnRunOptions, 'cache'>) {
   return (command: ExecCommandLine, line: string | undefined): Promise<CheckOutcome> | null => {
     if (line === undefined) return null; // negate's wrapped argv: no command line to judge, fork it
-    const verdict = classifyEpn(line, command, deps.settings);
+    const verdict = classifyEpn(line, command, deps.settings, deps.headerLookup);
     deps.onVerdict?.(verdict);
     if (!verdict.epn) return null;
     const file = command.argv[0] as string;

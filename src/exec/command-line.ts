@@ -137,16 +137,30 @@ function toShellQuoteInput(line: string): string {
 
 const SHELL_ENV: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
+/**
+ * A line without quotes, backslashes, `#`, metacharacters or whitespace other than space/tab/CR/LF needs no
+ * shell and no tokenizer: splitting on blanks gives the argv shell-quote would (proved by a property test in
+ * test/unit/exec/command-line.test.ts). Most check lines are of this kind, and this runs for every check.
+ */
+const NOT_PLAIN = /['"\\#!$^&*()~[\]|{};<>?`]|[^\S \t\r\n]/;
+const BLANKS = /[ \t\r\n]+/;
+
+/** The words of `trimmed` (no leading or trailing blanks) when it is a plain line (see NOT_PLAIN), else null. */
+export function plainWords(trimmed: string): string[] | null {
+  return NOT_PLAIN.test(trimmed) ? null : trimmed.split(BLANKS);
+}
+
 /** Classifies a command line (see the file comment). Never throws; an unusable line comes back as `invalid`. */
 export function classifyCommandLine(line: string): CommandLine {
   const trimmed = line.trim();
   if (trimmed === '') {
     return { kind: 'invalid', argv: [], env: {}, needsShell: false, error: { code: 'EMPTY_COMMAND', message: 'empty command line' } };
   }
-  const why = findShellReason(line);
+  const plain = plainWords(trimmed);
+  const why = plain === null ? findShellReason(line) : null;
   if (why) return { kind: 'shell', line, argv: ['/bin/sh', '-c', line], env: SHELL_ENV, needsShell: true, reason: why };
 
-  const words = parse(toShellQuoteInput(trimmed));
+  const words = plain ?? parse(toShellQuoteInput(trimmed));
   if (!words.every((w): w is string => typeof w === 'string')) {
     // Cannot happen for a line without metacharacters; if shell-quote ever disagrees, /bin/sh decides.
     const r: ShellReason = { kind: 'metachar', char: '', column: 1, context: 'unquoted', message: 'shell-quote found shell syntax the reference rule missed' };

@@ -34,6 +34,26 @@ export function readHeaderLines(path: string): readonly string[] | null {
   return lines;
 }
 
+/** Reads a path's header lines: readHeaderLines, or a per-check memo of it (checkHeaderLookup). */
+export type HeaderLookup = (path: string) => readonly string[] | null;
+
+/**
+ * readHeaderLines memoised for ONE check: the pty, persistent and EPN selections all ask about the same plugin
+ * within one synchronous step, so the check pays one stat() instead of three. Made per check and dropped with it,
+ * so nothing is remembered across checks (an edited plugin is still seen by the next check).
+ */
+export function checkHeaderLookup(): HeaderLookup {
+  let lastPath: string | undefined;
+  let lastLines: readonly string[] | null = null;
+  return (path) => {
+    if (path !== lastPath) {
+      lastLines = readHeaderLines(path);
+      lastPath = path;
+    }
+    return lastLines;
+  };
+}
+
 function readLines(path: string): string[] | null {
   let fd: number | undefined;
   try {

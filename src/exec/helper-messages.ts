@@ -24,6 +24,40 @@ export function runMessage(id: number, command: PluginCommand, options: SpawnOpt
   };
 }
 
+/**
+ * The `run` line for one plugin, newline-terminated: byte for byte encodeJsonLine(runMessage(...)) (a property
+ * test holds it to that), written as one template string because it is built for every forked check and the
+ * object, spreads and JSON.stringify cost more than the line. Every string in it is base64 or a number, so
+ * nothing needs JSON escaping.
+ */
+export function encodeRunLine(id: number, command: PluginCommand, options: SpawnOptions): string {
+  let what: string;
+  if (command.mode === 'exec') {
+    what = '"argv":[';
+    const argv = command.argv;
+    for (let i = 0; i < argv.length; i++) what += i === 0 ? `"${b64(argv[i] as string)}"` : `,"${b64(argv[i] as string)}"`;
+    what += ']';
+  } else {
+    what = `"shell":"${b64(command.line)}"`;
+  }
+  let env = '';
+  const vars = options.env;
+  if (vars !== undefined) {
+    for (const k of Object.keys(vars)) env += env === '' ? `"${b64(`${k}=${vars[k]}`)}"` : `,"${b64(`${k}=${vars[k]}`)}"`;
+  }
+  const cwd = options.cwd === undefined ? '' : `,"cwd":"${b64(options.cwd)}"`;
+  const grace = options.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS;
+  const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const drain = options.pipeDrainMs ?? DEFAULT_PIPE_DRAIN_MS;
+  return `{"type":"run","id":${id},${what},"env":[${env}]${cwd},"timeoutMs":${options.timeoutMs},"killGraceMs":${grace},"maxOutputBytes":${max},"pipeDrainMs":${drain}}\n`;
+}
+
+/** watchdogMs for a run not yet made into a RunMessage (the same defaults as runMessage). */
+export function runWatchdogMs(options: SpawnOptions, slackMs: number): number {
+  const grace = options.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS;
+  return options.timeoutMs + grace + 2 * (options.pipeDrainMs ?? DEFAULT_PIPE_DRAIN_MS) + slackMs;
+}
+
 /** How long a Perl spawner may stay silent about a run before it counts as stuck: every phase of the run, plus slack. */
 export function watchdogMs(msg: RunMessage, slackMs: number): number {
   return msg.timeoutMs + msg.killGraceMs + 2 * msg.pipeDrainMs + slackMs;

@@ -13,7 +13,7 @@ import { DEFAULT_KILL_GRACE_PERIOD_MS, killGroup, killSession, registerCleanup, 
 import { notStartedOutcome, type CheckOutcome, type SpawnError } from './outcome.js';
 import { abortedBeforeStart, nulByteError } from './run-plugin.js';
 import { encodeJsonLine } from './json-line.js';
-import { resultOutcome, runMessage, watchdogMs } from './helper-messages.js';
+import { encodeRunLine, resultOutcome, runWatchdogMs } from './helper-messages.js';
 import { isRunning, logStderrLines, readProtocolLines, setProcessRef } from './helper-stream.js';
 import { parseHelperLine, type ToHelper } from './spawner-protocol.js';
 import type { PluginCommand, SpawnOptions, Spawner } from './spawner.js';
@@ -78,11 +78,10 @@ export class HelperSpawner implements Spawner {
     if (nul) return Promise.resolve(notStartedOutcome(command.mode, nul));
     const proc = this.#ensureHelper();
     const id = this.#nextId++;
-    const msg = runMessage(id, command, options);
     const promise = new Promise<CheckOutcome>((resolve) => {
       const onAbort = (): void => this.#send({ type: 'cancel', id });
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const watchdog = setTimeout(() => this.#stuck(proc, id), timerMs(watchdogMs(msg, this.#slack)));
+      const watchdog = setTimeout(() => this.#stuck(proc, id), timerMs(runWatchdogMs(options, this.#slack)));
       watchdog.unref();
       const pending: Pending = {
         command,
@@ -97,7 +96,7 @@ export class HelperSpawner implements Spawner {
       };
       this.#pending.set(id, pending);
       this.#setRef(true);
-      this.#send(msg);
+      this.#proc?.stdin?.write(encodeRunLine(id, command, options));
     });
     this.#inFlight.add(promise);
     void promise.finally(() => this.#inFlight.delete(promise));

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../log.js';
 import { encodeJsonLine } from './json-line.js';
-import { resultOutcome, runMessage, watchdogMs } from './helper-messages.js';
+import { encodeRunLine, resultOutcome, runWatchdogMs } from './helper-messages.js';
 import { isRunning, logStderrLines, readProtocolLines, setProcessRef } from './helper-stream.js';
 import { killSession, registerGroup, timerMs } from './kill.js';
 import { notStartedOutcome, type CheckOutcome } from './outcome.js';
@@ -20,12 +20,14 @@ export interface LauncherOptions {
   readonly onExit: (launcher: Launcher) => void;
 }
 
+/** The run in flight: plain fields, no per-run cleanup closure (this is built for every forked check). */
 interface Current {
   readonly id: number;
   readonly command: PluginCommand;
   readonly cwd: string | undefined;
   readonly resolve: (o: CheckOutcome) => void;
-  readonly cleanup: () => void;
+  readonly watchdog: NodeJS.Timeout;
+  readonly signal: AbortSignal | undefined;
 }
 
 export class Launcher {
@@ -83,24 +85,22 @@ export class Launcher {
   /** Runs one plugin; the caller gives a launcher one run at a time. */
   run(id: number, command: PluginCommand, options: SpawnOptions): Promise<CheckOutcome> {
     this.keep();
-    const msg = runMessage(id, command, options);
     return new Promise<CheckOutcome>((resolve) => {
-      const onAbort = (): void => this.#send({ type: 'cancel', id });
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const watchdog = setTimeout(() => this.#stuck(id), timerMs(watchdogMs(msg, this.#o.watchdogSlackMs)));
-      this.#current = {
-        id,
-        command,
-        cwd: options.cwd,
-        resolve,
-        cleanup: () => {
-          clearTimeout(watchdog);
-          options.signal?.removeEventListener('abort', onAbort);
-        },
-      };
-      this.#send(msg);
+      const signal = options.signal;
+      signal?.addEventListener('abort', this.#onAbort, { once: true });
+      const watchdog = setTimeout(this.#onWatchdog, timerMs(runWatchdogMs(options, this.#o.watchdogSlackMs)), id);
+      this.#current = { id, command, cwd: options.cwd, resolve, watchdog, signal };
+      if (this.#proc.stdin?.writable) this.#proc.stdin.write(encodeRunLine(id, command, options));
     });
   }
+
+  // Bound once per launcher, not once per run: the run they act on is #current.
+  readonly #onAbort = (): void => {
+    const c = this.#current;
+    if (c !== undefined) this.#send({ type: 'cancel', id: c.id });
+  };
+
+  readonly #onWatchdog = (id: number): void => this.#stuck(id);
 
   /** Ends the launcher after `ms` unless it is taken for a run first (keep()); a pending deadline stays. */
   retireAfter(ms: number): void {
@@ -152,7 +152,8 @@ export class Launcher {
     const c = this.#current;
     if (!c) return;
     this.#current = undefined;
-    c.cleanup();
+    clearTimeout(c.watchdog);
+    c.signal?.removeEventListener('abort', this.#onAbort);
     c.resolve(outcome);
   }
 

@@ -26,9 +26,20 @@ export function abortedBeforeStart(command: PluginCommand): CheckOutcome {
  * runner refuses it the same way (EINVAL) before starting anything.
  */
 export function nulByteError(command: PluginCommand, options: SpawnOptions): SpawnError | undefined {
-  const texts = [...commandArgv(command), ...Object.entries(options.env ?? {}).flat(), options.cwd ?? ''];
-  if (!texts.some((t) => t.includes('\0'))) return undefined;
+  if (!holdsNul(command, options)) return undefined;
   return { code: 'EINVAL', message: `cannot run ${commandArgv(command)[0] ?? ''}: an argument, environment entry or cwd holds a NUL byte (EINVAL)` };
+}
+
+/** True when an argument, environment entry or the cwd holds a NUL byte. Runs per check: no arrays built. */
+function holdsNul(command: PluginCommand, options: SpawnOptions): boolean {
+  if (command.mode === 'exec') {
+    for (const a of command.argv) if (a.includes('\0')) return true;
+  } else if (command.line.includes('\0')) return true;
+  const env = options.env;
+  if (env !== undefined) {
+    for (const k of Object.keys(env)) if (k.includes('\0') || (env[k] as string).includes('\0')) return true;
+  }
+  return options.cwd?.includes('\0') === true;
 }
 
 /** Spawns `command` and resolves with its outcome. Never rejects. */

@@ -1,6 +1,6 @@
 // Which plugins run under a pseudo-terminal: those whose path matches a `pty_plugins=` glob, and those that say
 // `# mg-workhorse: pty` in their first 10 lines.
-import { readHeaderLines } from '../exec/file-header.js';
+import { readHeaderLines, type HeaderLookup } from '../exec/file-header.js';
 
 const PTY_HEADER = /^#\s*mg-workhorse:\s*pty\b/;
 const ENV_WORD = /^[A-Za-z_][A-Za-z0-9_]*=/;
@@ -54,17 +54,26 @@ export function wantsPty(line: string, globs: readonly string[]): boolean {
   return markedBy(line, globs, PTY_HEADER) !== undefined;
 }
 
+/** wantsPty for a program already taken out of the line (programOf), reading headers through `lookup`. */
+export function programWantsPty(program: string | undefined, globs: readonly string[], lookup: HeaderLookup): boolean {
+  return programMarkedBy(program, globs, PTY_HEADER, lookup) !== undefined;
+}
+
 /**
  * Why the command's plugin is opted into a per-plugin mode: its path matches one of `globs`, or one of its first
  * 10 lines matches `header`; undefined when neither. Shared by the pty and the persistent-runner selection.
  */
 export function markedBy(line: string, globs: readonly string[], header: RegExp): string | undefined {
-  const program = programOf(line);
+  return programMarkedBy(programOf(line), globs, header, readHeaderLines);
+}
+
+/** markedBy for a program already taken out of the line, reading headers through `lookup` (one stat per check). */
+export function programMarkedBy(program: string | undefined, globs: readonly string[], header: RegExp, lookup: HeaderLookup): string | undefined {
   if (program === undefined || program === '') return undefined;
   const glob = globs.find((g) => globToRegExp(g).test(program));
   if (glob !== undefined) return `its path matches the glob ${glob}`;
   if (!program.includes('/')) return undefined;
-  const lines = readHeaderLines(program);
+  const lines = lookup(program);
   const at = lines === null ? -1 : lines.findIndex((l) => header.test(l));
   return at < 0 ? undefined : `line ${at + 1} says "${(lines as readonly string[])[at]?.trim()}"`;
 }

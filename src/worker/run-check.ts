@@ -9,8 +9,9 @@ import type { EpnVerdict } from '../epn/classify.js';
 import type { Logger } from '../log.js';
 import type { Spawner } from '../exec/spawner.js';
 import type { ValidJob } from '../job/job-text.js';
-import { wantsPty } from './pty-match.js';
-import { persistentRule } from './persistent-match.js';
+import { checkHeaderLookup } from '../exec/file-header.js';
+import { programOf, programWantsPty } from './pty-match.js';
+import { programPersistentRule } from './persistent-match.js';
 
 export interface CheckRun extends MappedResult {
   readonly outcome: CheckOutcome;
@@ -85,6 +86,9 @@ export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<Che
   const env = notificationEnv(job);
   const timeoutMs = timeoutSecondsOf(job, config) * 1000;
   const fixed = fixedOptionsOf(config);
+  // The pty, persistent and EPN selections read the same plugin's header: one program parse, one stat per check.
+  const program = programOf(job.commandLine);
+  const headers = checkHeaderLookup();
   // One object per job, filled in place: this runs for every check, and spreads of it cost more than the fields.
   const options: Mutable<RunCommandOptions> = {
     spawner: ctx.spawner,
@@ -92,7 +96,7 @@ export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<Che
     killGracePeriodMs: fixed.killGracePeriodMs,
     maxOutputBytes: fixed.maxOutputBytes,
     restrict: fixed.restrict,
-    pty: wantsPty(job.commandLine, config.ptyPlugins),
+    pty: programWantsPty(program, config.ptyPlugins, headers),
     internal: fixed.internal,
   };
   if (env !== undefined) options.env = env;
@@ -106,13 +110,14 @@ export async function runCheck(job: ValidJob, ctx: RunCheckContext): Promise<Che
       env: env ?? {},
     };
     if (ctx.signal !== undefined) limits.signal = ctx.signal;
-    if (persistentRule(job.commandLine, config.epnPersistentPlugins) !== undefined) limits.persistent = true;
+    if (programPersistentRule(program, config.epnPersistentPlugins, headers) !== undefined) limits.persistent = true;
     const deps: Mutable<Parameters<typeof epnIntercept>[0]> = {
       settings: config,
       backend: epn.backend,
       logger: epn.logger,
       fallbacks: epn.fallbacks,
       fork: (command, line) => runExec(command, withoutIntercept(options), line),
+      headerLookup: headers,
     };
     if (ctx.onEpnVerdict) deps.onVerdict = ctx.onEpnVerdict;
     options.intercept = epnIntercept(deps, limits);

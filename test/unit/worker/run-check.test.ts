@@ -1,9 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { join } from 'node:path';
+import { EpnFallbacks } from '../../../src/epn/epn-check.js';
+import { silentLogger } from '../../../src/log.js';
 import { NodeSpawner } from '../../../src/exec/node-spawner.js';
 import type { ValidJob } from '../../../src/job/job-text.js';
 import { jobTypeOf, notificationEnv, runCheck, timeoutSecondsOf } from '../../../src/worker/run-check.js';
-import { execOutcome, FakeSpawner, workerConfig } from './support.js';
+import { execOutcome, FakeSpawner, tmpDir, workerConfig } from './support.js';
 
 function job(fields: Partial<ValidJob> = {}): ValidJob {
   return { type: 'service', hostName: 'web1', serviceDescription: 'disk', commandLine: '/bin/true', raw: {}, unknown: [], recognised: 4, ...fields };
@@ -121,4 +126,34 @@ test('runCheck: restrict_path refuses a command outside it with UNKNOWN, nothing
   const spawner = new FakeSpawner(() => assert.fail('no process may be started'));
   const run = await runCheck(job({ commandLine: '/etc/evil' }), { config: workerConfig(['restrict_path=/usr/lib/nagios/plugins']), spawner });
   assert.deepEqual([run.returnCode, run.stdout], [3, 'ERROR: /etc/evil is not under restrict_path /usr/lib/nagios/plugins (worker: box)']);
+});
+
+test('runCheck stats the plugin once per check, though the pty, persistent and EPN selections all read its header', async () => {
+  const plugin = join(tmpDir(), 'check_plain');
+  fs.writeFileSync(plugin, '#!/bin/sh\necho ok\n', { mode: 0o755 });
+  const spawner = new FakeSpawner(() => execOutcome(0, 'ok\n'));
+  const backend = { run: () => Promise.reject(new Error('a shell plugin never reaches the farm')) };
+  const ctx = { config: workerConfig(['enable_embedded_perl=yes']), spawner, epn: { backend, fallbacks: new EpnFallbacks(), logger: silentLogger() } };
+  // Named imports of node:fs are live bindings: syncBuiltinESMExports() makes src/ see the counting statSync.
+  const mutableFs = fs as { statSync: typeof fs.statSync };
+  const original = fs.statSync;
+  let stats = 0;
+  mutableFs.statSync = ((...args: Parameters<typeof original>) => {
+    if (args[0] === plugin) stats++;
+    return original(...args);
+  }) as typeof original;
+  syncBuiltinESMExports();
+  try {
+    const first = await runCheck(job({ commandLine: `${plugin} -w 1` }), ctx);
+    assert.equal(stats, 1, 'one stat for the first check');
+    // An edited plugin is seen by the next check: the memo lives for one check only.
+    fs.writeFileSync(plugin, '#!/bin/sh\n# mg-workhorse: pty\necho ok\n', { mode: 0o755 });
+    await runCheck(job({ commandLine: `${plugin} -w 1` }), ctx);
+    assert.equal(stats, 2, 'one stat for the second check');
+    assert.equal(first.returnCode, 0);
+    assert.equal(spawner.calls.length, 1, 'the edited plugin (now with the pty header) ran under a pty, not the spawner');
+  } finally {
+    mutableFs.statSync = original;
+    syncBuiltinESMExports();
+  }
 });
