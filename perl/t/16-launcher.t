@@ -7,6 +7,7 @@ use Test::More;
 use lib 'perl/t/lib', 't/lib';
 use FarmTest ();
 use lib FarmTest::repo_dir() . '/perl/lib';
+use Fcntl ();
 use File::Temp qw(tempdir);
 use IPC::Open3 qw(open3);
 use JSON::PP ();
@@ -19,6 +20,9 @@ plan skip_all => 'Proc::FastSpawn is not installed (libproc-fastspawn-perl)' unl
 
 my $script = FarmTest::repo_dir() . '/perl/mg-launcher.pl';
 my $tmp    = tempdir(CLEANUP => 1);
+# An fd without close-on-exec, as a careless parent may leave: the launcher must not pass it on to plugins.
+open my $leak, '<', '/dev/null' or die;
+fcntl $leak, Fcntl::F_SETFD(), 0 or die;
 my $pid    = open3(my $in, my $out, undef, $^X, $script);
 $in->autoflush(1);
 my $json = JSON::PP->new;
@@ -57,6 +61,12 @@ run_msg(5, ['/bin/pwd'], cwd => encode_base64('/nonexistent-dir', ''));
 is result_of(5)->{spawnError}{errno}, Errno::ENOENT(), 'a missing cwd: ENOENT';
 
 run_msg(6, [ '/bin/sleep', '0.3' ]);
+# While run 6 sleeps: how the launcher waits for its plugin's exit (a pidfd, or SIGCHLD where there is none).
+sub pidfds { scalar grep { (readlink($_) // '') =~ /pidfd/ } glob "/proc/$pid/fd/*" }
+sub children { open my $c, '<', "/proc/$pid/task/$pid/children" or return 0; return (<$c> // '') =~ /\d/ ? 1 : 0 }
+sleep 0.01 for grep { !children() } 1 .. 200;    # until the sleep runs
+is pidfds(), $ENV{MG_LAUNCHER_PORTABLE} ? 0 : 1,
+  $ENV{MG_LAUNCHER_PORTABLE} ? 'portable: no pidfd, SIGCHLD wakes the launcher' : 'a pidfd for the plugin in flight';
 run_msg(7, ['/bin/true']);
 my ($busy, $done);
 while (my $m = next_msg()) {
@@ -79,6 +89,11 @@ ok kill(0, $pid), 'the launcher survived the TERM to its group';
 
 run_msg(10, [ '/bin/sh', '-c', 'echo "ppid=$PPID"' ]);
 is decode_base64(result_of(10)->{stdout}), "ppid=$pid\n", 'and runs the next plugin itself';
+
+# The run's pipe ends are close-on-exec: the plugin holds stdin, stdout, stderr and nothing else (the 3 is the
+# listing's own directory handle), or a daemon it leaves behind could keep another run's pipe open.
+run_msg(13, [ $^X, '-e', 'opendir my $d, "/proc/self/fd" or die; print join ",", sort grep { /^\d+$/ } readdir $d' ]);
+is decode_base64(result_of(13)->{stdout}), '0,1,2,3', 'the plugin inherits fds 0, 1 and 2 only';
 
 kill TERM => $pid;
 run_msg(11, [ '/bin/sh', '-c', 'kill 0; echo never' ]);
