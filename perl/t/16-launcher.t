@@ -64,7 +64,7 @@ run_msg(6, [ '/bin/sleep', '0.3' ]);
 # While run 6 sleeps: how the launcher waits for its plugin's exit (a pidfd, or SIGCHLD where there is none).
 sub pidfds { scalar grep { (readlink($_) // '') =~ /pidfd/ } glob "/proc/$pid/fd/*" }
 sub children { open my $c, '<', "/proc/$pid/task/$pid/children" or return 0; return (<$c> // '') =~ /\d/ ? 1 : 0 }
-sleep 0.01 for grep { !children() } 1 .. 200;    # until the sleep runs
+for (1 .. 200) { last if children(); sleep 0.01 }    # until the sleep runs
 is pidfds(), $ENV{MG_LAUNCHER_PORTABLE} ? 0 : 1,
   $ENV{MG_LAUNCHER_PORTABLE} ? 'portable: no pidfd, SIGCHLD wakes the launcher' : 'a pidfd for the plugin in flight';
 run_msg(7, ['/bin/true']);
@@ -94,6 +94,21 @@ is decode_base64(result_of(10)->{stdout}), "ppid=$pid\n", 'and runs the next plu
 # listing's own directory handle), or a daemon it leaves behind could keep another run's pipe open.
 run_msg(13, [ $^X, '-e', 'opendir my $d, "/proc/self/fd" or die; print join ",", sort grep { /^\d+$/ } readdir $d' ]);
 is decode_base64(result_of(13)->{stdout}), '0,1,2,3', 'the plugin inherits fds 0, 1 and 2 only';
+
+# The quiet start watches only the exit at first: a plugin that writes more than a pipe holds before it exits
+# must still get its pipes drained (it would block, then time out), and output a descendant writes after the
+# plugin's exit, within the pipe-drain window, is kept.
+run_msg(14, [ $^X, '-e', 'print "x" x 300_000; print STDERR "y" x 100_000' ], timeoutMs => 5000, maxOutputBytes => 1_000_000);
+$r = result_of(14);
+is_deeply [ $r->{exitCode}, $r->{timedOut}, length decode_base64($r->{stdout}), length decode_base64($r->{stderr}) ],
+  [ 0, JSON::PP::false, 300_000, 100_000 ], 'a plugin writing 400 kB before its exit: all of it, no timeout';
+run_msg(15, [ '/bin/sh', '-c', '(sleep 0.2; echo late) & echo early' ], pipeDrainMs => 3000);
+is decode_base64(result_of(15)->{stdout}), "early\nlate\n", 'output of a descendant after the exit, within the drain window';
+run_msg(16, [ '/bin/sh', '-c', 'sleep 30 & echo early' ], pipeDrainMs => 200);
+$r = result_of(16);
+is_deeply [ $r->{exitCode}, decode_base64($r->{stdout}) ], [ 0, "early\n" ], 'a descendant holding the pipes past the drain window: answered';
+for (1 .. 100) { last if !others($pid); sleep 0.02 }
+is_deeply [ others($pid) ], [], 'and the descendant is killed';
 
 kill TERM => $pid;
 run_msg(11, [ '/bin/sh', '-c', 'kill 0; echo never' ]);
