@@ -89,6 +89,9 @@ sub main_loop {
       vec($rin, $_, 1) = 1 for values %{ $run->{fh} };
       vec($rin, $run->{pidfd}, 1) = 1 if defined $run->{pidfd};
       $wait = next_timeout(\%one);
+      # No pidfd for this run (pidfd_open failed, e.g. out of fds) and SIGCHLD not caught: look for its exit
+      # every millisecond once its pipes are closed.
+      $wait = 0.001 if $use_pidfd && !defined $run->{pidfd} && !$run->{exited} && !$run->{open} && (!defined $wait || $wait > 0.001);
     }
     my $win = '';
     vec($win, fileno $ctl_out, 1) = 1 if length $out_buf && $stdout_ok;
@@ -104,7 +107,7 @@ sub main_loop {
       read_stream($run, 'err') if $run && defined $fh->{err} && vec($rout, $fh->{err}, 1);
     }
     if ($wake_r && vec($rout, fileno $wake_r, 1)) { drain_wake($wake_r); reap() }
-    reap() if $run && defined $run->{pidfd} && vec($rout, $run->{pidfd}, 1);
+    reap() if $run && (defined $run->{pidfd} ? vec($rout, $run->{pidfd}, 1) : $use_pidfd && !$run->{open});
     run_timers(\%one, \&close_stream, \&maybe_finish) if $run && defined $wait && ($n == 0 || $wait == 0);
   }
 }

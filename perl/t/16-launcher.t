@@ -66,7 +66,7 @@ sub pidfds { scalar grep { (readlink($_) // '') =~ /pidfd/ } glob "/proc/$pid/fd
 sub children { open my $c, '<', "/proc/$pid/task/$pid/children" or return 0; return (<$c> // '') =~ /\d/ ? 1 : 0 }
 for (1 .. 200) { last if children(); sleep 0.01 }    # until the sleep runs
 is pidfds(), $ENV{MG_LAUNCHER_PORTABLE} ? 0 : 1,
-  $ENV{MG_LAUNCHER_PORTABLE} ? 'portable: no pidfd, SIGCHLD wakes the launcher' : 'a pidfd for the plugin in flight';
+  $ENV{MG_LAUNCHER_PORTABLE} ? "MG_LAUNCHER_PORTABLE=$ENV{MG_LAUNCHER_PORTABLE}: no pidfd" : 'a pidfd for the plugin in flight';
 run_msg(7, ['/bin/true']);
 my ($busy, $done);
 while (my $m = next_msg()) {
@@ -109,6 +109,11 @@ $r = result_of(16);
 is_deeply [ $r->{exitCode}, decode_base64($r->{stdout}) ], [ 0, "early\n" ], 'a descendant holding the pipes past the drain window: answered';
 for (1 .. 100) { last if !others($pid); sleep 0.02 }
 is_deeply [ others($pid) ], [], 'and the descendant is killed';
+
+# Pipes closed long before the exit: the exit must still be seen (pidfd, SIGCHLD, or the launcher's own look).
+run_msg(17, [ '/bin/sh', '-c', 'exec >&- 2>&-; sleep 0.3; exit 4' ], timeoutMs => 20_000);
+$r = result_of(17);
+is_deeply [ @$r{qw(exitCode timedOut)} ], [ 4, JSON::PP::false ], 'a plugin that closes stdout and stderr, then exits later';
 
 kill TERM => $pid;
 run_msg(11, [ '/bin/sh', '-c', 'kill 0; echo never' ]);

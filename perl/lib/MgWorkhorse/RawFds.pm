@@ -18,8 +18,10 @@ use constant O_CLOEXEC => 0x80000;    # the same value on x86_64, i386 and aarch
 my %NR = (x86_64 => [ 293, 434 ], aarch64 => [ 59, 434 ], i686 => [ 331, 434 ], i386 => [ 331, 434 ]);
 my ($arch) = $Config::Config{archname} =~ /\A([^-]+)/;
 my ($SYS_pipe2, $SYS_pidfd_open) = @{ $NR{ $arch // '' } || [] };
-$SYS_pipe2 = undef if $ENV{MG_LAUNCHER_PORTABLE};         # tests run the portable ways too
-$SYS_pidfd_open = undef if $ENV{MG_LAUNCHER_PORTABLE};
+# Tests run the portable ways too (MG_LAUNCHER_PORTABLE=1), and a kernel with pidfds where opening one for a
+# plugin fails (=run-pidfd-fails: as when out of fds; the probe with our own pid still works).
+my $Portable = $ENV{MG_LAUNCHER_PORTABLE} // '';
+($SYS_pipe2, $SYS_pidfd_open) = () if $Portable eq '1';
 
 my %Held;    # fd => the Perl handle that owns it (portable pipes only): closing the handle closes the fd
 
@@ -47,6 +49,7 @@ sub close_fd {
 sub pidfd_of {
   my ($pid) = @_;
   return undef unless defined $SYS_pidfd_open;
+  if ($Portable eq 'run-pidfd-fails' && $pid != $$) { $! = POSIX::EMFILE(); return undef }
   my $fd = syscall($SYS_pidfd_open, $pid, 0);
   return $fd if $fd >= 0;
   $SYS_pidfd_open = undef if $! == POSIX::ENOSYS() || $! == POSIX::EPERM();
