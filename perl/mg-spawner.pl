@@ -12,6 +12,7 @@ use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
 # dirname, not File::Spec: that would load Cwd too, half a megabyte in a process meant to stay small. A
 # relative path is fine: this process never changes its directory.
 BEGIN { unshift @INC, (__FILE__ =~ m{\A(.*)/} ? $1 : '.') . '/lib' }
+use MgWorkhorse::RawFds ();
 use MgWorkhorse::Streams ();
 use MgWorkhorse::RunLoop
   qw(run_timers next_timeout terminate kill_group keep_output write_queue nonblocking wake_on_signals drain_wake);
@@ -36,6 +37,8 @@ my $stdout_ok  = 1;
 my $stopping   = 0;    # set by a signal or a dead stdout
 my $stopped    = 0;    # stop_all() has run
 
+# fds our parent left open without close-on-exec would pass to every plugin (see MgWorkhorse::RawFds)
+MgWorkhorse::RawFds::close_inherited_fds();
 open my $dev_null, '<', '/dev/null' or die "mg-spawner: /dev/null: $!\n";    # every plugin's stdin
 
 my ($wake_r) = wake_on_signals('mg-spawner', \$stopping);    # CHLD, TERM, INT, HUP wake poll()
