@@ -59,7 +59,7 @@ const PLUGINS = {
 /** The plugins of the grid unless --plugins names others. */
 const DEFAULT_PLUGINS: readonly Plugin[] = ['check_dummy', 'shell'];
 type Plugin = keyof typeof PLUGINS;
-type SpawnerName = 'helper' | 'spawn' | 'vfork';
+type SpawnerName = 'native' | 'helper' | 'spawn' | 'vfork';
 
 /** The figure to meet on this 2-core machine: exec'd check_dummy at max-worker 10. */
 const TARGET_PER_S = 1100;
@@ -140,9 +140,9 @@ function variants(o: Options): Variant[] {
   const nFor = (conc: number): number => o.n ?? (o.quick ? (conc === 1 ? 300 : 1000) : conc === 1 ? 1000 : 3000);
   const out: Variant[] = [];
   for (const plugin of o.plugins) {
-    for (const spawner of ['vfork', 'helper', 'spawn'] as const) {
+    for (const spawner of ['native', 'vfork', 'helper', 'spawn'] as const) {
       for (const pool of [0, 2]) {
-        const isDefault = spawner === 'vfork' && pool === 0;
+        const isDefault = spawner === 'native' && pool === 0;
         for (const conc of [1, 10, 50]) {
           if (o.grid === 'reduced' && !isDefault && conc !== 10) continue;
           out.push({ plugin, conc, spawner, pool, n: nFor(conc) });

@@ -31,6 +31,12 @@ say "package -> $root"
 install -d "$root"
 rm -rf "$root/dist" "$root/perl" "$root/plugins" "$root/node_modules"
 cp -R dist perl plugins package.json "$root/"
+# The native spawner addon (spawner=auto uses it when present); only the built module is needed at run time.
+rm -rf "$root/native"
+if [ -f native/build/Release/mg_spawn.node ]; then
+  install -d "$root/native/build/Release"
+  install -m 0755 native/build/Release/mg_spawn.node "$root/native/build/Release/"
+fi
 install -d "$root/docs"
 cp docs/*.md "$root/docs/"
 

@@ -36,7 +36,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # Build when dist/ is missing or any source is newer than the last build.
-if [ ! -f dist/.built ] || [ -n "$(find src -newer dist/.built -print -quit)" ]; then
+if [ ! -f dist/.built ] || [ -n "$(find src native -newer dist/.built -print -quit)" ]; then
   echo "setup: building"
   npm run --silent build
   touch dist/.built

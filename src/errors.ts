@@ -127,6 +127,10 @@ export const ERROR_CATALOGUE = {
     meaning: 'A plugin could not be started (missing, not executable, out of file descriptors, ...).',
     fix: 'The check gets an UNKNOWN/CRITICAL result naming the reason; fix the plugin path or the limit.',
   },
+  MG_ERR_SPAWNER_UNAVAILABLE: {
+    meaning: 'spawner=native was asked for, but the native addon (native/mg_spawn.c) is not built or cannot load here.',
+    fix: 'Build it with `npm run build:native` (needs make, a C compiler and Node\'s headers), or set spawner=auto, which falls back to the vfork launchers.',
+  },
 
   // --- embedded Perl farm (src/epn) ---------------------------------------------------------------
   MG_ERR_FARM_PROTOCOL: {

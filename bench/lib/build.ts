@@ -47,6 +47,9 @@ export function copyDist(prefix: string): DistCopy {
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'perl'), join(dir, 'perl'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  // The native spawner addon, where dist/exec/native-addon.js looks for it (spawner=auto takes it when present).
+  const addon = join(ROOT, 'native/build/Release/mg_spawn.node');
+  if (existsSync(addon)) cpSync(addon, join(dir, 'native/build/Release/mg_spawn.node'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return { dir, cli: join(dir, 'dist/cli/worker.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

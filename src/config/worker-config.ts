@@ -2,7 +2,7 @@
 // Field docs repeat the table's defaults as TSDoc (conventions §2.14); test/unit/config/options.test.ts
 // checks that every field here is set by a table row or a derived value, so the two cannot drift apart.
 
-export type Spawner = 'auto' | 'vfork' | 'helper' | 'spawn';
+export type Spawner = 'auto' | 'native' | 'vfork' | 'helper' | 'spawn';
 export type LogMode = 'automatic' | 'file' | 'stdout' | 'syslog' | 'core';
 export type WorkerNameInResult = 'off' | 'on' | 'pre_perfdata';
 

@@ -24,7 +24,7 @@ export interface SpawnOptions {
 }
 
 export interface Spawner {
-  readonly name: 'node' | 'helper' | 'vfork';
+  readonly name: 'node' | 'helper' | 'vfork' | 'native';
   /** Runs one plugin. Never rejects for a plugin failure: failures are outcomes. */
   run(command: PluginCommand, options: SpawnOptions): Promise<CheckOutcome>;
   /** Stops taking runs, waits for those in flight, releases resources. Repeated calls share one promise. */

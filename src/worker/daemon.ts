@@ -6,6 +6,8 @@ import type { WorkerConfig } from '../config/worker-config.js';
 import { coerceError, MgError } from '../errors.js';
 import { HelperSpawner } from '../exec/helper-spawner.js';
 import { hasFastSpawn } from '../exec/fastspawn-probe.js';
+import { loadNativeAddon, nativeAddonError } from '../exec/native-addon.js';
+import { NativeSpawner } from '../exec/native-spawner.js';
 import { LauncherSpawner } from '../exec/launcher-spawner.js';
 import { killAllPluginGroups } from '../exec/kill.js';
 import { NodeSpawner } from '../exec/node-spawner.js';
@@ -28,10 +30,17 @@ const LIMIT_CHECK_MS = 1000;
 const LIMIT_LOG_EVERY_MS = 60_000;
 const STATS_LOG_EVERY_MS = 60_000;
 
-/** The spawner the config names; `auto` (and `vfork`) probe once for Proc::FastSpawn and fall back to the helper. */
-export function createSpawner(config: WorkerConfig, logger: Logger, probe: () => boolean = hasFastSpawn): Spawner {
+/**
+ * The spawner the config names. `auto` takes the native addon when it loads, else (as `vfork` does) probes once
+ * for Proc::FastSpawn, else the spawn helper; `native` without the addon falls back the same way, with a warning.
+ */
+export function createSpawner(config: WorkerConfig, logger: Logger, probe: () => boolean = hasFastSpawn, native: () => boolean = () => loadNativeAddon() !== undefined): Spawner {
   if (config.spawner === 'spawn') return new NodeSpawner();
   if (config.spawner === 'helper') return new HelperSpawner({ logger });
+  if (config.spawner === 'auto' || config.spawner === 'native') {
+    if (native()) return new NativeSpawner();
+    logger[config.spawner === 'native' ? 'warn' : 'info'](`spawner:fallback spawner=${config.spawner}: ${nativeAddonError() ?? 'the native addon is unavailable'}; trying the vfork launchers`);
+  }
   if (probe()) return new LauncherSpawner({ logger });
   logger[config.spawner === 'vfork' ? 'warn' : 'info'](`spawner:fallback spawner=${config.spawner} needs the Perl module Proc::FastSpawn (libproc-fastspawn-perl); using the spawn helper`);
   return new HelperSpawner({ logger });

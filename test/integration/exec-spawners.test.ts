@@ -1,10 +1,11 @@
-// One matrix of real plugin runs against every spawner (node, helper, vfork): they must give the same outcomes.
+// One matrix of real plugin runs against every spawner (node, helper, vfork, native): they must give the same outcomes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { HelperSpawner } from '../../src/exec/helper-spawner.js';
 import { LauncherSpawner } from '../../src/exec/launcher-spawner.js';
 import { mapOutcome } from '../../src/exec/map-result.js';
+import { NativeSpawner } from '../../src/exec/native-spawner.js';
 import { NodeSpawner } from '../../src/exec/node-spawner.js';
 import type { CheckOutcome } from '../../src/exec/outcome.js';
 import type { PluginCommand, SpawnOptions, Spawner } from '../../src/exec/spawner.js';
@@ -41,6 +42,8 @@ const factories: Array<[string, () => Spawner]> = [
   ['node', () => new NodeSpawner()],
   ['helper', () => new HelperSpawner()],
   ['vfork', () => new LauncherSpawner()],
+  // The addon is built by `npm run build` (npm test builds first): a missing addon fails here, it is not skipped.
+  ['native', () => new NativeSpawner()],
 ];
 
 /**

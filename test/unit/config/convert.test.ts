@@ -69,7 +69,7 @@ test('numbers are strict and ranges are checked, with an expected text per kind'
     ['shutdown_timeout', 'soon', 'a duration in seconds (e.g. 30, 1.5, 500ms, 2m)'],
     ['max_output_size', '100', 'a size in bytes of at least 1024 (e.g. 65536, 512K, 10M, 1G)'],
     ['spool_max_size', 'big', 'a size in bytes (e.g. 65536, 512K, 10M, 1G)'],
-    ['spawner', 'fork', 'one of auto, vfork, helper, spawn'],
+    ['spawner', 'fork', 'one of auto, native, vfork, helper, spawn'],
     ['worker_name_in_result', 'yes', 'one of off, on, pre_perfdata'],
   ];
   for (const [name, raw, text] of expected) assert.deepEqual(convert(name, raw), { ok: false, expected: text }, `${name}=${raw}`);

@@ -30,6 +30,6 @@ test('types, defaults and aliases are rendered from the table', () => {
   assert.ok(page.includes('| `eventhandler` | `eventhandlers` | bool | as hosts | C, Go, mg |'));
   assert.ok(page.includes('| `timeout_return` |  | int 0-3 | 3 | C, Go, mg |'));
   assert.ok(page.includes('| `max_output_size` |  | bytes ≥ 1K | 10M | mg |'));
-  assert.ok(page.includes('| `spawner` |  | auto \\| vfork \\| helper \\| spawn | `auto` | mg |'));
+  assert.ok(page.includes('| `spawner` |  | auto \\| native \\| vfork \\| helper \\| spawn | `auto` | mg |'));
   assert.ok(page.includes('| `restrict_command_characters` |  | string | `` $&();<>`"\'\\| `` |'));
 });

@@ -84,7 +84,7 @@ test('an invalid value names origin, key, expectation and value, for each type',
     ['load_limit5=x', 'w.cfg:3: invalid value for "load_limit5": expected a non-negative number, got "x"'],
     ['job_timeout=-5', 'w.cfg:3: invalid value for "job_timeout": expected a positive duration in seconds (e.g. 30, 1.5, 500ms, 2m), got "-5"'],
     ['max_output_size=1T', 'w.cfg:3: invalid value for "max_output_size": expected a size in bytes of at least 1024 (e.g. 65536, 512K, 10M, 1G), got "1T"'],
-    ['spawner=fork', 'w.cfg:3: invalid value for "spawner": expected one of auto, vfork, helper, spawn, got "fork"'],
+    ['spawner=fork', 'w.cfg:3: invalid value for "spawner": expected one of auto, native, vfork, helper, spawn, got "fork"'],
     ['server=a,b:99999', 'w.cfg:3: invalid value for "server": expected a job server address host[:port] (port 1-65535), got "b:99999"'],
     ['min_worker=0', 'w.cfg:3: invalid value for "min-worker": expected a positive integer, got "0"'],
   ];

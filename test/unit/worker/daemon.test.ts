@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { hasCode } from '../../../src/errors.js';
 import { createSpawner, WorkerDaemon } from '../../../src/worker/daemon.js';
 import { hasFastSpawn } from '../../../src/exec/fastspawn-probe.js';
+import { nativeAddonError } from '../../../src/exec/native-addon.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResultSpool } from '../../../src/spool/result-spool.js';
@@ -32,29 +33,44 @@ test('the constructor refuses a config without a queue: MG_ERR_CONFIG_MISSING', 
   );
 });
 
-test('createSpawner: spawner=spawn is the NodeSpawner, helper the helper (started lazily), the default vfork here', async () => {
+test('createSpawner: spawner=spawn is the NodeSpawner, helper the helper (started lazily), vfork the launchers, the default native here', async () => {
   const { logger, lines } = memoryLogger();
   const node = createSpawner(workerConfig(['spawner=spawn']), logger);
   const helper = createSpawner(workerConfig(['spawner=helper']), logger);
+  const vfork = createSpawner(workerConfig(['spawner=vfork']), logger);
   const auto = createSpawner(workerConfig(), logger);
+  const native = createSpawner(workerConfig(['spawner=native']), logger);
   assert.equal(node.name, 'node');
   assert.equal(helper.name, 'helper');
   assert.equal((helper as unknown as { helperPid: number | undefined }).helperPid, undefined);
   assert.equal(hasFastSpawn(), true, 'the setup script installs libproc-fastspawn-perl');
-  assert.equal(auto.name, 'vfork');
-  assert.deepEqual((auto as unknown as { launcherPids: number[] }).launcherPids, [], 'launchers start on demand');
+  assert.equal(vfork.name, 'vfork');
+  assert.deepEqual((vfork as unknown as { launcherPids: number[] }).launcherPids, [], 'launchers start on demand');
+  assert.equal(nativeAddonError(), undefined, 'npm run build builds the native addon');
+  assert.deepEqual([auto.name, native.name], ['native', 'native']);
   assert.deepEqual(lines, []);
-  await Promise.all([node.close(), helper.close(), auto.close()]);
+  await Promise.all([node.close(), helper.close(), vfork.close(), auto.close(), native.close()]);
+});
+
+test('createSpawner: without the native addon, auto and native try the vfork launchers with one log line', async () => {
+  const { logger, lines } = memoryLogger();
+  const auto = createSpawner(workerConfig(), logger, undefined, () => false);
+  const native = createSpawner(workerConfig(['spawner=native']), logger, undefined, () => false);
+  assert.deepEqual([auto.name, native.name], ['vfork', 'vfork']);
+  assert.deepEqual(lines.map((l) => l.level), [30, 40], 'info for the default, warn when native was asked for');
+  assert.match(lines[0]?.msg ?? '', /^spawner:fallback spawner=auto: .*; trying the vfork launchers$/);
+  assert.match(lines[1]?.msg ?? '', /^spawner:fallback spawner=native: /);
+  await Promise.all([auto.close(), native.close()]);
 });
 
 test('createSpawner: without Proc::FastSpawn, auto and vfork fall back to the helper with one log line', async () => {
   const { logger, lines } = memoryLogger();
-  const auto = createSpawner(workerConfig(), logger, () => false);
+  const auto = createSpawner(workerConfig(), logger, () => false, () => false);
   const vfork = createSpawner(workerConfig(['spawner=vfork']), logger, () => false);
   assert.deepEqual([auto.name, vfork.name], ['helper', 'helper']);
-  assert.deepEqual(lines.map((l) => l.level), [30, 40], 'info for the default, warn when vfork was asked for');
-  assert.match(lines[0]?.msg ?? '', /spawner:fallback spawner=auto needs the Perl module Proc::FastSpawn \(libproc-fastspawn-perl\); using the spawn helper/);
-  assert.match(lines[1]?.msg ?? '', /spawner:fallback spawner=vfork/);
+  assert.deepEqual(lines.map((l) => l.level), [30, 30, 40], 'info for the default (native, then vfork missing), warn when vfork was asked for');
+  assert.match(lines[1]?.msg ?? '', /spawner:fallback spawner=auto needs the Perl module Proc::FastSpawn \(libproc-fastspawn-perl\); using the spawn helper/);
+  assert.match(lines[2]?.msg ?? '', /spawner:fallback spawner=vfork/);
   await Promise.all([auto.close(), vfork.close()]);
 });
 

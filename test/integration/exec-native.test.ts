@@ -1,0 +1,135 @@
+// The native spawner (NativeSpawner, native/mg_spawn.c) beyond the shared spawner matrix: what a plugin
+// inherits (a session of its own, default signal handling, fds 0-2 only, PATH from its environment), close()
+// and destroy(), the worker's exit path, no fd or zombie left after many runs, and that a run in flight keeps
+// Node alive while an idle spawner does not.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { killAllPluginGroups } from '../../src/exec/kill.js';
+import { NativeSpawner } from '../../src/exec/native-spawner.js';
+import { gone, zombiesOf } from '../helpers/process-table.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const FIX = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
+const T = { timeoutMs: 10_000 };
+const dir = mkdtempSync(join(tmpdir(), 'mg-native-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** pid, pgrp and session of the shell that printed its /proc/$$/stat. */
+function ids(stat: string): { pid: number; pgrp: number; sid: number } {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pid: Number(stat.split(' ')[0]), pgrp: Number(f[2]), sid: Number(f[3]) };
+}
+
+test('a plugin leads a session and process group of its own, with default signals, an empty mask and fds 0-2 only', async () => {
+  const sp = new NativeSpawner();
+  try {
+    const own = await sp.run({ mode: 'shell', line: 'cat /proc/$$/stat' }, T);
+    const { pid, pgrp, sid } = ids(own.stdout.toString());
+    assert.deepEqual([pgrp, sid], [pid, pid], 'setsid: the plugin is its group and session');
+    const sig = await sp.run({ mode: 'exec', argv: ['/bin/grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status'] }, T);
+    const mask = (name: string): bigint => BigInt(`0x${new RegExp(`${name}:\\s+([0-9a-f]+)`).exec(sig.stdout.toString())?.[1] ?? 'ffff'}`);
+    assert.equal(mask('SigIgn') & (1n << 12n), 0n, 'SIGPIPE is not ignored (Node ignores it)');
+    // Signals 32 and 33 are glibc's own (thread cancel, setxid): sigaction cannot reset them, and exec does.
+    assert.equal(mask('SigIgn') & 0x7fff_ffffn, 0n, 'none of signals 1-31 ignored');
+    assert.equal(mask('SigBlk'), 0n);
+    // ls opens the directory itself as fd 3: anything above that was inherited.
+    const fds = await sp.run({ mode: 'exec', argv: ['/bin/ls', '-1', '/proc/self/fd'] }, T);
+    assert.equal(fds.stdout.toString(), '0\n1\n2\n3\n');
+    const stdin = await sp.run({ mode: 'exec', argv: ['/usr/bin/readlink', '/proc/self/fd/0'] }, T);
+    assert.equal(stdin.stdout.toString(), '/dev/null\n');
+  } finally {
+    await sp.close();
+  }
+});
+
+test('exec lookup as execvp: PATH from the run\'s environment, ENOENT, EACCES, a script without #! under /bin/sh', async () => {
+  const sp = new NativeSpawner();
+  try {
+    const bin = join(dir, 'bin');
+    spawnSync('mkdir', ['-p', bin]);
+    const script = join(bin, 'no-shebang');
+    writeFileSync(script, 'echo "no shebang $1"\nexit 1\n');
+    chmodSync(script, 0o755);
+    const s = await sp.run({ mode: 'exec', argv: [script, 'arg'] }, T);
+    assert.deepEqual([s.exitCode, s.stdout.toString(), s.spawnError], [1, 'no shebang arg\n', undefined]);
+    const viaPath = await sp.run({ mode: 'exec', argv: ['no-shebang', 'found'] }, { ...T, env: { PATH: `${bin}:/usr/bin:/bin` } });
+    assert.deepEqual([viaPath.exitCode, viaPath.stdout.toString()], [1, 'no shebang found\n']);
+    assert.equal((await sp.run({ mode: 'exec', argv: ['no-shebang'] }, T)).spawnError?.code, 'ENOENT', 'not in the worker\'s own PATH');
+    assert.equal((await sp.run({ mode: 'exec', argv: ['echo', 'from PATH'] }, T)).stdout.toString(), 'from PATH\n');
+    const notExec = join(bin, 'not-exec');
+    writeFileSync(notExec, '#!/bin/sh\necho hi\n');
+    const denied = await sp.run({ mode: 'exec', argv: ['not-exec'] }, { ...T, env: { PATH: bin } });
+    assert.equal(denied.spawnError?.code, 'EACCES', 'found but not executable: EACCES, as execvp says');
+    assert.equal((await sp.run({ mode: 'exec', argv: ['/tmp'] }, T)).spawnError?.code, 'EACCES');
+    const badCwd = await sp.run({ mode: 'exec', argv: ['/bin/true'] }, { ...T, cwd: join(dir, 'no-such-dir') });
+    assert.match(badCwd.spawnError?.message ?? '', /working directory .* does not exist \(ENOENT\)/);
+  } finally {
+    await sp.close();
+  }
+});
+
+test('close() waits for runs in flight; destroy() aborts them; later runs are refused', async () => {
+  const a = new NativeSpawner();
+  const slow = a.run({ mode: 'shell', line: 'sleep 0.3; echo done' }, T);
+  await a.close();
+  assert.equal((await slow).stdout.toString(), 'done\n');
+  assert.equal((await a.run({ mode: 'exec', argv: ['/bin/true'] }, T)).spawnError?.code, 'SPAWNER_CLOSED');
+  const b = new NativeSpawner();
+  const hang = b.run({ mode: 'exec', argv: [`${FIX}forever.sh`] }, { timeoutMs: 20_000, killGracePeriodMs: 500 });
+  await new Promise((r) => setTimeout(r, 200));
+  await b.destroy();
+  const o = await hang;
+  assert.deepEqual([o.aborted, o.timedOut, o.signal, o.stdout.toString()], [true, false, 'SIGTERM', 'partial output before hanging\n']);
+  assert.equal(b.inFlight, 0);
+});
+
+test('process exit cleanup: killAllPluginGroups() SIGKILLs the groups only the addon knows', async () => {
+  const sp = new NativeSpawner();
+  const pidFile = join(dir, 'exit-pid');
+  const running = sp.run({ mode: 'shell', line: `echo $$ > ${pidFile}; sleep 1000 & exec sleep 1000` }, { timeoutMs: 20_000 });
+  const pid = await waitFor(() => {
+    try {
+      return Number(spawnSync('cat', [pidFile], { encoding: 'utf8' }).stdout.trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  assert.ok(killAllPluginGroups() >= 0);
+  const o = await running;
+  assert.equal(o.signal, 'SIGKILL');
+  assert.equal(await gone(pid), true);
+  await sp.close();
+});
+
+test('2,000 runs, 50 at a time: every answer right, no fd and no zombie left behind', async () => {
+  const fdsBefore = readdirSync('/proc/self/fd').length;
+  const sp = new NativeSpawner();
+  try {
+    for (let batch = 0; batch < 40; batch++) {
+      const runs = Array.from({ length: 50 }, (_, i) => sp.run({ mode: 'exec', argv: ['/bin/echo', `run ${batch}.${i}`] }, T));
+      const outs = await Promise.all(runs);
+      outs.forEach((o, i) => assert.equal(o.stdout.toString(), `run ${batch}.${i}\n`));
+    }
+  } finally {
+    await sp.close();
+  }
+  assert.deepEqual(zombiesOf(process.pid), []);
+  // The spawner's own epoll, eventfd and /dev/null are gone with close() too.
+  assert.ok(readdirSync('/proc/self/fd').length <= fdsBefore, `fds before ${fdsBefore}, after ${readdirSync('/proc/self/fd').length}`);
+});
+
+test('a run in flight keeps Node alive, an idle native spawner does not (a CLI ends without close())', () => {
+  const src = fileURLToPath(new URL('../../src/exec/native-spawner.ts', import.meta.url));
+  const script = join(dir, 'no-close.mts');
+  writeFileSync(script, `import { NativeSpawner } from ${JSON.stringify(src)};
+const sp = new NativeSpawner();
+void sp.run({ mode: 'shell', line: 'sleep 0.3; echo done' }, { timeoutMs: 10000 }).then((o) => console.log(o.stdout.toString().trim()));
+`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.deepEqual([r.status, r.signal, r.stdout], [0, null, 'done\n'], r.stderr);
+});
