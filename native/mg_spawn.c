@@ -252,6 +252,14 @@ static void epoll_add(spawner_t *s, int fd, run_t *r, int tag) {
 
 static void finish_run(spawner_t *s, run_t *r);
 
+// Every fd leaves the epoll set explicitly before it is closed. close() alone removes it only when no other copy
+// of the open file exists, and a child that another thread (or Node's own spawn) is forking holds copies of all
+// our fds until its exec: the registration, with its pointer to this run, would outlive the run.
+static void unwatch_close(spawner_t *s, int fd) {
+  epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
+  close(fd);
+}
+
 static void maybe_finish(spawner_t *s, run_t *r) {
   if (r->done || !r->exited || r->open > 0) return;
   finish_run(s, r);
@@ -320,9 +328,9 @@ static void terminate(run_t *r) {
   r->kill_at = mono_ns() + r->grace_ns;
 }
 
-static void close_stream(run_t *r, int i) {
+static void close_stream(spawner_t *s, run_t *r, int i) {
   if (r->fd[i] < 0) return;
-  close(r->fd[i]);  // also leaves the epoll set: we hold no other copy of it
+  unwatch_close(s, r->fd[i]);
   r->fd[i] = -1;
   r->open--;
 }
@@ -338,7 +346,7 @@ static void reap(spawner_t *s, run_t *r) {
   r->reaped = r->exited = true;
   r->status = status;
   if (r->pidfd >= 0) {
-    close(r->pidfd);
+    unwatch_close(s, r->pidfd);
     r->pidfd = -1;
   }
   if (r->open > 0 && r->drain_at == NO_TIME) r->drain_at = mono_ns() + r->drain_ns;
@@ -369,7 +377,7 @@ static void read_stream(spawner_t *s, run_t *r, int i) {
   ssize_t n = read(r->fd[i], chunk, sizeof chunk);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) return keep_output(r, i, chunk, (size_t)n);
-  close_stream(r, i);
+  close_stream(s, r, i);
   if (r->open > 0) return;
   // The last pipe closed: the plugin has most likely exited; reap it now so the answer needs no other turn.
   if (!r->exited) reap(s, r);
@@ -392,8 +400,8 @@ static void run_timers(spawner_t *s, run_t *r, int64_t now) {
     r->final_at = now + r->drain_ns;
   }
   if (r->final_at != NO_TIME && now >= r->final_at) {
-    close_stream(r, 0);
-    close_stream(r, 1);
+    close_stream(s, r, 0);
+    close_stream(s, r, 1);
     r->exited = true;  // a child stuck in the kernel after SIGKILL: answer anyway, reaped later as a stray
     maybe_finish(s, r);
   }
@@ -411,7 +419,7 @@ static void finish_run(spawner_t *s, run_t *r) {
   r->done = true;
   r->duration_ms = (double)(mono_ns() - r->t0) / 1e6;
   if (r->pidfd >= 0) {
-    close(r->pidfd);
+    unwatch_close(s, r->pidfd);
     r->pidfd = -1;
   }
   if (r->pid > 0 && !r->reaped) push_pid(&s->strays, &s->n_strays, &s->cap_strays, r->pid);
