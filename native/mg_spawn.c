@@ -72,6 +72,9 @@ typedef struct {
   bool thread_started;
   pthread_mutex_t mu;
   int ep, wake, devnull;
+  // Signals the worker ignores (SIGPIPE, Node's): reset to default in every plugin. Only these: the child pays one
+  // sigaction per signal in the set while the spawning thread waits, and exec resets handled signals anyway.
+  sigset_t ignored;
   char **base_env;  // snapshot of environ at creation
   run_t *incoming;  // main thread -> I/O thread (mu)
   uint32_t *cancels;  // ids to abort (mu)
@@ -215,13 +218,10 @@ static int do_spawn(spawner_t *s, run_t *r, char **envp, int out_w, int err_w, p
   // A session and process group of its own (timeouts signal the group; no controlling terminal), an empty
   // signal mask and default dispositions: Node ignores SIGPIPE, and an ignored signal would stay ignored
   // across exec (`yes | head` must end by SIGPIPE).
-  sigset_t mask, def;
+  sigset_t mask;
   sigemptyset(&mask);
-  sigfillset(&def);
-  sigdelset(&def, SIGKILL);
-  sigdelset(&def, SIGSTOP);
   posix_spawnattr_setsigmask(&attr, &mask);
-  posix_spawnattr_setsigdefault(&attr, &def);
+  posix_spawnattr_setsigdefault(&attr, &s->ignored);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   rc = posix_spawn(pid, path, &fa, &attr, r->argv, envp);
   if (rc == ENOEXEC) {
@@ -761,6 +761,12 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
   s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   s->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   s->base_env = copy_environ();
+  sigemptyset(&s->ignored);
+  sigaddset(&s->ignored, SIGPIPE);
+  for (int sig = 1; sig < SIGRTMIN; sig++) {
+    struct sigaction sa;
+    if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) sigaddset(&s->ignored, sig);
+  }
   if (s->ep < 0 || s->wake < 0 || s->devnull < 0 || s->base_env == NULL) {
     int e = errno;
     free_spawner(s);
