@@ -466,7 +466,8 @@ async function runOnce(v: Variant, cli: string, dir: string, o: Options, preBusy
         farmKids: per(roles.farm.children),
         runners: per(roles.runner.self + roles.runner.children),
         helper: per(roles.helper.self),
-        helperKids: per(roles.helper.children),
+        // spawner=native (the default) starts the forked plugins from the worker itself: they are its children then.
+        helperKids: per(roles.helper.children) + (v.mode === 'fork' ? per(last.worker.children - first.worker.children) : 0),
         gearmand: per(last.gearmand.self - first.gearmand.self),
         bench: per(last.benchMs - first.benchMs),
       };
@@ -555,7 +556,7 @@ const LEGEND = [
   '- CPU µs/chk: utime+stime from /proc/<pid>/stat between the first and the Nth result, per check. node = the worker',
   '  process (all threads); farm perl = the mg-epn-farm.pl processes themselves (every one seen, recycled ones too);',
   '  farm children = the per-check children they fork and reap (the plugin run); helper = the Perl spawn helper;',
-  '  helper children = the forked plugins; bench = this script (job reader + decoder, where the NEB would be).',
+  '  helper children = the forked plugins (children of the helper, or of the worker with spawner=native); bench = this script (job reader + decoder, where the NEB would be).',
   '  runners = the persistent runners (children of the farm processes that run the checks in-process; persistent rows only).',
   '- busy %: of all cores, /proc/stat; others % = busy − ours (load from other processes during the run).',
 ];

@@ -1,9 +1,10 @@
-// Fork throughput of the spawners (node, helper, vfork launchers): N runs of the real check_dummy at several concurrencies, against a bare
+// Fork throughput of the spawners (node, helper, vfork launchers, native): N runs of the real check_dummy at several concurrencies, against a bare
 // fork/exec loop (one serial Perl loop per core) as the machine's ceiling, with the CPU each part used.
 // Run: npx tsx bench/spawn.ts [N]   (a script, not a test; figures depend on the machine)
 import { performance } from 'node:perf_hooks';
 import { HelperSpawner } from '../src/exec/helper-spawner.js';
 import { LauncherSpawner } from '../src/exec/launcher-spawner.js';
+import { NativeSpawner } from '../src/exec/native-spawner.js';
 import { NodeSpawner } from '../src/exec/node-spawner.js';
 import type { PluginCommand, Spawner } from '../src/exec/spawner.js';
 import { percentile } from './lib/machine.js';
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
   console.log('spawner  conc   runs/s   p50 ms   p99 ms  node µs  helper µs  plugin µs   target');
   await bare(200); // warm-up: page cache
   console.log(row('bare', `${CORES}×1`, await bare(N), '(a serial Perl fork/exec loop per core: the ceiling)'));
-  for (const make of [() => new NodeSpawner(), () => new HelperSpawner(), () => new LauncherSpawner({ keepIdle: Math.max(...CONCURRENCY) })]) {
+  for (const make of [() => new NodeSpawner(), () => new HelperSpawner(), () => new LauncherSpawner({ keepIdle: Math.max(...CONCURRENCY) }), () => new NativeSpawner()]) {
     const spawner = make();
     await measure(spawner, Math.max(...CONCURRENCY), 200); // warm-up: JIT, page cache, the helper's or the launchers' start
     for (const c of CONCURRENCY) {
@@ -114,7 +115,8 @@ async function main(): Promise<void> {
     }
     await spawner.close();
   }
-  console.log('µs columns: CPU per run (utime+stime) of this Node process, of the Perl helper or the vfork launchers (summed), and of');
+  console.log('µs columns: CPU per run (utime+stime) of this Node process (with the native spawner\'s threads), of the Perl helper or');
+  console.log('the vfork launchers (summed), and of');
   console.log('the plugins (plugin µs for "bare" is the Perl loops and their plugins together). The plugin\'s CPU includes the fork on its');
   console.log('side and its exec.');
 }

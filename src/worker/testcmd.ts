@@ -56,6 +56,14 @@ export function explainEpn(v: EpnVerdict): string {
   return `${v.epn ? 'epn: runs in the embedded Perl farm' : 'not epn'}: ${v.rule}${v.goDiffers ? ` (${v.goDiffers})` : ''}`;
 }
 
+/** How each spawner starts a plugin, for --explain. */
+const SPAWNER_TEXT: Record<Spawner['name'], string> = {
+  native: 'posix_spawn from the worker\'s I/O thread (native/mg_spawn.c)',
+  vfork: 'a vfork launcher (perl/mg-launcher.pl)',
+  helper: 'forked by the spawn helper (perl/mg-spawner.pl)',
+  node: 'child_process.spawn in the worker',
+};
+
 /** Runs `line` like a service check and returns its result. */
 export async function testcmd(line: string, config: WorkerConfig, spawner: Spawner, epn?: RunCheckContext['epn']): Promise<TestcmdResult> {
   const job: ValidJob = {
@@ -79,6 +87,7 @@ export async function testcmd(line: string, config: WorkerConfig, spawner: Spawn
     explanation.push('epn: opted into a persistent runner, but the farm forked it (named subs using file-scope lexicals, R3, or a plugin compiled per check: the farm log says which)');
   }
   const how = persistent ? 'epn (persistent runner)' : run.outcome.via;
+  if (run.outcome.via === 'exec' || run.outcome.via === 'shell') explanation.push(`started by spawner=${spawner.name}: ${SPAWNER_TEXT[spawner.name]}`);
   explanation.push(`ran via ${how} in ${run.outcome.durationMs.toFixed(1)} ms, return code ${run.returnCode}`);
   return { returnCode: run.returnCode, output: stderr === '' ? run.stdout : `${run.stdout.replace(/\n$/, '')}\n[${stderr}]\n`, explanation };
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { NativeSpawner } from '../../../src/exec/native-spawner.js';
 import { NodeSpawner } from '../../../src/exec/node-spawner.js';
 import { explainRun, testcmd } from '../../../src/worker/testcmd.js';
 import { writeFileSync } from 'node:fs';
@@ -63,15 +64,17 @@ test('testcmd: a shell line with stderr: stdout, then [stderr], and its return c
   assert.equal(r.returnCode, 1);
   assert.equal(r.output, 'out\n[err]\n');
   assert.equal(r.explanation[0], 'shell: /bin/sh -c (";" at column 9 outside quotes)');
-  assert.match(r.explanation[1] ?? '', /^ran via shell in \d+\.\d ms, return code 1$/);
-  assert.equal(r.explanation.length, 2);
+  assert.equal(r.explanation[1], 'started by spawner=node: child_process.spawn in the worker');
+  assert.match(r.explanation[2] ?? '', /^ran via shell in \d+\.\d ms, return code 1$/);
+  assert.equal(r.explanation.length, 3);
 });
 
-test('testcmd: output without stderr is passed as is', async () => {
-  const spawner = new NodeSpawner();
+test('testcmd: output without stderr is passed as is; --explain names the native spawner', async () => {
+  const spawner = new NativeSpawner();
   const r = await testcmd('/bin/echo hello world', workerConfig(), spawner);
   await spawner.close();
   assert.deepEqual([r.returnCode, r.output], [0, 'hello world\n']);
+  assert.equal(r.explanation.at(-2), 'started by spawner=native: posix_spawn from the worker\'s I/O thread (native/mg_spawn.c)');
   assert.match(r.explanation.at(-1) ?? '', /^ran via exec in \d+\.\d ms, return code 0$/);
 });
 
