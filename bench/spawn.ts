@@ -116,9 +116,8 @@ async function main(): Promise<void> {
     await spawner.close();
   }
   console.log('µs columns: CPU per run (utime+stime) of this Node process (with the native spawner\'s threads), of the Perl helper or');
-  console.log('the vfork launchers (summed), and of');
-  console.log('the plugins (plugin µs for "bare" is the Perl loops and their plugins together). The plugin\'s CPU includes the fork on its');
-  console.log('side and its exec.');
+  console.log('the vfork launchers (summed), and of the plugins (plugin µs for "bare" is the Perl loops and their plugins together).');
+  console.log('The plugin\'s CPU includes the fork on its side and its exec.');
 }
 
 main().catch((err: unknown) => {
