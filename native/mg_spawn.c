@@ -96,6 +96,7 @@ typedef struct {
   pid_t *strays;
   size_t n_strays, cap_strays;
   bool polling;  // a run without a pidfd: look at waitpid every millisecond
+  bool no_pidfd;  // create(..., true): never open pidfds (tests of the polling path)
 } spawner_t;
 
 static int64_t mono_ns(void) {
@@ -304,7 +305,7 @@ static void start_run(spawner_t *s, run_t *r) {
   r->open = 2;
   epoll_add(s, out[0], r, TAG_OUT);
   epoll_add(s, err[0], r, TAG_ERR);
-  r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  r->pidfd = s->no_pidfd ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
   if (r->pidfd >= 0) {
     fcntl(r->pidfd, F_SETFD, FD_CLOEXEC);
     epoll_add(s, r->pidfd, r, TAG_PIDFD);
@@ -746,16 +747,17 @@ static char **copy_environ(void) {
   return v;
 }
 
-// create(onDone) -> handle. onDone(id, exitCode, signal, flags, stdout, stderr, startedAt, durationMs, errno)
+// create(onDone, noPidfd?) -> handle. onDone(id, exitCode, signal, flags, stdout, stderr, startedAt, durationMs, errno)
 static napi_value js_create(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   spawner_t *s = calloc(1, sizeof *s);
   if (s == NULL) {
     napi_throw_error(env, "MG_NATIVE", "out of memory");
     return NULL;
   }
+  if (argc > 1) napi_get_value_bool(env, argv[1], &s->no_pidfd);
   pthread_mutex_init(&s->mu, NULL);
   s->ep = epoll_create1(EPOLL_CLOEXEC);
   s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 /** The addon's functions (native/mg_spawn.c, section "the main thread"). */
 export interface NativeSpawnAddon {
-  /** A spawner with its I/O thread; `onDone` gets every finished run on the main thread. */
-  create(onDone: NativeDoneCallback): NativeHandle;
+  /**
+   * A spawner with its I/O thread; `onDone` gets every finished run on the main thread. `noPidfd`: see exits by
+   * polling waitpid every millisecond, as when pidfd_open fails (out of fds, kernels before 5.3).
+   */
+  create(onDone: NativeDoneCallback, noPidfd?: boolean): NativeHandle;
   /** Queues a run; its answer comes to onDone with the same id. `env` null: the environment at create(). */
   spawn(h: NativeHandle, id: number, argv: readonly string[], env: readonly string[] | null, cwd: string | null,
     timeoutMs: number, killGraceMs: number, maxOutputBytes: number, pipeDrainMs: number): void;

@@ -33,13 +33,20 @@ export class NativeSpawner implements Spawner {
   #closing: Promise<void> | undefined;
   #idle: (() => void) | undefined;
 
-  /** Throws MG_ERR_SPAWNER_UNAVAILABLE when the addon is not built or cannot load here. */
-  constructor() {
+  /**
+   * Throws MG_ERR_SPAWNER_UNAVAILABLE when the addon is not built or cannot load here, or cannot start its thread.
+   * `noPidfd` makes it watch exits by polling, the path it takes by itself when pidfd_open fails (tests use it).
+   */
+  constructor(options: { readonly noPidfd?: boolean } = {}) {
     const addon = loadNativeAddon();
     if (addon === undefined) throw new MgError('MG_ERR_SPAWNER_UNAVAILABLE', `spawner=native: ${nativeAddonError() ?? 'unavailable'}`);
     this.#addon = addon;
     this.#baseEnv = { ...process.env };
-    this.#h = addon.create(this.#onDone);
+    try {
+      this.#h = addon.create(this.#onDone, options.noPidfd === true);
+    } catch (err) {
+      throw new MgError('MG_ERR_SPAWNER_UNAVAILABLE', `spawner=native: cannot start: ${(err as Error).message}`, { cause: err });
+    }
     // The worker's exit path kills every plugin group synchronously, also those only the addon knows.
     this.#unregister = registerCleanup(() => void addon.killAll(this.#h, constants.signals.SIGKILL));
   }

@@ -38,8 +38,15 @@ export function createSpawner(config: WorkerConfig, logger: Logger, probe: () =>
   if (config.spawner === 'spawn') return new NodeSpawner();
   if (config.spawner === 'helper') return new HelperSpawner({ logger });
   if (config.spawner === 'auto' || config.spawner === 'native') {
-    if (native()) return new NativeSpawner();
-    logger[config.spawner === 'native' ? 'warn' : 'info'](`spawner:fallback spawner=${config.spawner}: ${nativeAddonError() ?? 'the native addon is unavailable'}; trying the vfork launchers`);
+    let why = nativeAddonError() ?? 'the native addon is unavailable';
+    if (native()) {
+      try {
+        return new NativeSpawner();
+      } catch (err) {
+        why = (err as Error).message; // e.g. out of fds or threads at start: the worker still runs, on launchers
+      }
+    }
+    logger[config.spawner === 'native' ? 'warn' : 'info'](`spawner:fallback spawner=${config.spawner}: ${why}; trying the vfork launchers`);
   }
   if (probe()) return new LauncherSpawner({ logger });
   logger[config.spawner === 'vfork' ? 'warn' : 'info'](`spawner:fallback spawner=${config.spawner} needs the Perl module Proc::FastSpawn (libproc-fastspawn-perl); using the spawn helper`);

@@ -44,6 +44,8 @@ const factories: Array<[string, () => Spawner]> = [
   ['vfork', () => new LauncherSpawner()],
   // The addon is built by `npm run build` (npm test builds first): a missing addon fails here, it is not skipped.
   ['native', () => new NativeSpawner()],
+  // The same spawner seeing exits by polling waitpid, as it does when pidfd_open fails (out of fds, old kernels).
+  ['native without pidfds', () => new NativeSpawner({ noPidfd: true })],
 ];
 
 /**
