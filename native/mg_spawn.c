@@ -60,6 +60,7 @@ typedef struct run {
   pid_t pid;
   int pidfd, fd[2], open;
   bool exited, reaped, terminating, timed_out, aborted, forced, done;
+  bool status_lost;  // someone else reaped it (ECHILD): answered with neither exit code nor signal
   int status, spawn_errno;
   int64_t t0, deadline, kill_at, drain_at, final_at;
   double started_wall_ms, duration_ms;
@@ -306,8 +307,7 @@ static void start_run(spawner_t *s, run_t *r) {
   epoll_add(s, out[0], r, TAG_OUT);
   epoll_add(s, err[0], r, TAG_ERR);
   r->pidfd = s->no_pidfd ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
-  if (r->pidfd >= 0) {
-    fcntl(r->pidfd, F_SETFD, FD_CLOEXEC);
+  if (r->pidfd >= 0) {  // close-on-exec by definition
     epoll_add(s, r->pidfd, r, TAG_PIDFD);
   } else {
     s->polling = true;  // out of fds, or an old kernel: waitpid every millisecond instead
@@ -343,9 +343,12 @@ static void reap(spawner_t *s, run_t *r) {
   do {
     got = waitpid(r->pid, &status, WNOHANG);
   } while (got < 0 && errno == EINTR);
-  if (got <= 0) return;
+  // ECHILD: something in the process reaped it with waitpid(-1) or SIGCHLD set to SIG_IGN. Its pidfd stays
+  // readable, so it must count as reaped, or the loop would spin on it until the deadline.
+  if (got == 0 || (got < 0 && errno != ECHILD)) return;
   r->reaped = r->exited = true;
-  r->status = status;
+  r->status_lost = got < 0;
+  r->status = got < 0 ? 0 : status;
   if (r->pidfd >= 0) {
     unwatch_close(s, r->pidfd);
     r->pidfd = -1;
@@ -597,7 +600,7 @@ static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
       napi_value argv[9], undef;
       napi_get_undefined(env, &undef);
       napi_create_uint32(env, r->id, &argv[0]);
-      bool ran = r->spawn_errno == 0 && r->reaped;
+      bool ran = r->spawn_errno == 0 && r->reaped && !r->status_lost;
       if (ran && WIFEXITED(r->status)) napi_create_int32(env, WEXITSTATUS(r->status), &argv[1]);
       else napi_get_null(env, &argv[1]);
       if (ran && WIFSIGNALED(r->status)) napi_create_int32(env, WTERMSIG(r->status), &argv[2]);
