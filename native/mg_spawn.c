@@ -815,7 +815,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_valuetype t;
-  double timeout, grace, max, drain;
+  double timeout = 0, grace = 0, max = 0, drain = 0;  // the JS side always passes numbers
   CHECK(napi_get_value_uint32(env, a[1], &r->id));
   r->argv = get_strv(env, a[2]);
   napi_typeof(env, a[3], &t);
