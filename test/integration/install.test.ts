@@ -31,8 +31,11 @@ test('install.sh stages a runnable package, configs and a filled-in unit; a seco
     const cli = join(pkg, 'dist/cli/worker.js');
     assert.equal(execFileSync(process.execPath, [cli, '--version'], { encoding: 'utf8' }).trim(), `mg-workhorse ${VERSION}`);
     // A check through the installed copy, with only its own node_modules (run from a folder outside the repo).
-    const out = execFileSync(process.execPath, [cli, 'encryption=no', 'enable_embedded_perl=no', 'testcmd', `${PLUGINS}ok.sh`], { encoding: 'utf8', cwd: dest });
-    assert.equal(out, 'OK - all fine|time=0.01s\n');
+    // The native spawner addon travels with it and is the one that starts the plugin.
+    const ok = spawnSync(process.execPath, [cli, 'encryption=no', 'enable_embedded_perl=no', 'testcmd', '--explain', `${PLUGINS}ok.sh`], { encoding: 'utf8', cwd: dest });
+    assert.equal(ok.stdout, 'OK - all fine|time=0.01s\n');
+    assert.ok(existsSync(join(pkg, 'native/build/Release/mg_spawn.node')));
+    assert.match(ok.stderr, /started by spawner=native/);
     // The embedded Perl farm finds its script in the installed copy.
     const rcPl = new URL('../fixtures/epn/rc.pl', import.meta.url).pathname;
     const epn = spawnSync(process.execPath, [cli, 'encryption=no', 'testcmd', '--explain', rcPl, '1', 'via', 'farm'], { encoding: 'utf8', cwd: dest });
