@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,6 +41,8 @@ extern char **environ;
 
 #define READ_CHUNK 65536
 #define NO_TIME INT64_MAX
+// Slots of the shared group list (see `shared` below): [0] = count, then the process group ids.
+#define SHARED_SLOTS 65536
 
 enum { TAG_WAKE = 0, TAG_OUT = 1, TAG_ERR = 2, TAG_PIDFD = 3 };
 enum { F_TIMED_OUT = 1, F_ABORTED = 2, F_FORCED = 4, F_OUT_TRUNC = 8, F_ERR_TRUNC = 16 };
@@ -86,6 +89,9 @@ typedef struct {
   run_t *done_tail;
   pid_t *groups;     // live process groups, for killAll() from the main thread (mu)
   size_t n_groups, cap_groups;
+  // The same list in a file that the guard process (perl/mg-guard.pl) maps by reading it once the worker is gone,
+  // even by SIGKILL: it then kills these groups. [0] = count; a slot is written before the count covers it. (mu)
+  int32_t *shared;
   napi_threadsafe_function tsfn;
   bool tsfn_released;   // released by stop() or finalize (main thread)
   bool tsfn_finalized;  // Node destroyed it (main thread)
@@ -139,12 +145,18 @@ static bool push_pid(pid_t **arr, size_t *n, size_t *cap, pid_t pid) {
   return true;
 }
 
-static void drop_pid(pid_t *arr, size_t *n, pid_t pid) {
-  for (size_t i = 0; i < *n; i++) {
-    if (arr[i] == pid) {
-      arr[i] = arr[--*n];
-      return;
+// drop_pid on the group list and its shared copy, in the same order (swap with the last, then shorten). (mu)
+static void drop_group(spawner_t *s, pid_t pid) {
+  for (size_t i = 0; i < s->n_groups; i++) {
+    if (s->groups[i] != pid) continue;
+    size_t last = s->n_groups - 1;
+    s->groups[i] = s->groups[last];
+    s->n_groups = last;
+    if (s->shared != NULL && last + 1 < SHARED_SLOTS) {
+      s->shared[i + 1] = s->groups[i];  // a torn update leaves the last group listed twice, never a stale one
+      __atomic_store_n(&s->shared[0], (int32_t)last, __ATOMIC_RELEASE);
     }
+    return;
   }
 }
 
@@ -299,7 +311,10 @@ static void start_run(spawner_t *s, run_t *r) {
   }
   r->pid = pid;
   pthread_mutex_lock(&s->mu);
-  push_pid(&s->groups, &s->n_groups, &s->cap_groups, pid);
+  if (push_pid(&s->groups, &s->n_groups, &s->cap_groups, pid) && s->shared != NULL && s->n_groups < SHARED_SLOTS) {
+    s->shared[s->n_groups] = pid;  // slot n (1-based) = groups[n - 1]
+    __atomic_store_n(&s->shared[0], (int32_t)s->n_groups, __ATOMIC_RELEASE);
+  }
   pthread_mutex_unlock(&s->mu);
   r->fd[0] = out[0];
   r->fd[1] = err[0];
@@ -445,7 +460,7 @@ static void hand_over(spawner_t *s) {
   if (s->finished == NULL) return;
   pthread_mutex_lock(&s->mu);
   for (run_t *r = s->finished; r != NULL; r = r->next) {
-    if (r->pid > 0) drop_pid(s->groups, &s->n_groups, r->pid);
+    if (r->pid > 0) drop_group(s, r->pid);
   }
   bool was_empty = s->done == NULL;
   if (was_empty) s->done = s->finished;
@@ -636,6 +651,7 @@ static void free_spawner(spawner_t *s) {
   free_strv(s->base_env);
   free(s->cancels);
   free(s->groups);
+  if (s->shared != NULL) munmap(s->shared, SHARED_SLOTS * sizeof(int32_t));
   free(s->strays);
   pthread_mutex_destroy(&s->mu);
   free(s);
@@ -750,10 +766,10 @@ static char **copy_environ(void) {
   return v;
 }
 
-// create(onDone, noPidfd?) -> handle. onDone(id, exitCode, signal, flags, stdout, stderr, startedAt, durationMs, errno)
+// create(onDone, noPidfd?, groupsFile?) -> handle. onDone(id, exitCode, signal, flags, stdout, stderr, startedAt, durationMs, errno)
 static napi_value js_create(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   spawner_t *s = calloc(1, sizeof *s);
   if (s == NULL) {
@@ -761,6 +777,25 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (argc > 1) napi_get_value_bool(env, argv[1], &s->no_pidfd);
+  napi_valuetype t = napi_undefined;
+  if (argc > 2) napi_typeof(env, argv[2], &t);
+  if (t == napi_string) {
+    char *path = get_string(env, argv[2]);
+    int fd = path == NULL ? -1 : open(path, O_RDWR | O_CLOEXEC);
+    free(path);
+    size_t len = SHARED_SLOTS * sizeof(int32_t);
+    if (fd >= 0 && ftruncate(fd, (off_t)len) == 0) {
+      void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (m != MAP_FAILED) s->shared = m;
+    }
+    if (fd >= 0) close(fd);
+    if (s->shared == NULL) {
+      int e = errno;
+      free(s);
+      napi_throw_error(env, "MG_NATIVE", strerror(e));
+      return NULL;
+    }
+  }
   pthread_mutex_init(&s->mu, NULL);
   s->ep = epoll_create1(EPOLL_CLOEXEC);
   s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

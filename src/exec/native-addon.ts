@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 export interface NativeSpawnAddon {
   /**
    * A spawner with its I/O thread; `onDone` gets every finished run on the main thread. `noPidfd`: see exits by
-   * polling waitpid every millisecond, as when pidfd_open fails (out of fds, kernels before 5.3).
+   * polling waitpid every millisecond, as when pidfd_open fails (out of fds, kernels before 5.3). `groupsFile`:
+   * an existing file the addon sizes and maps, and keeps the running plugin groups in (for perl/mg-guard.pl).
    */
-  create(onDone: NativeDoneCallback, noPidfd?: boolean): NativeHandle;
+  create(onDone: NativeDoneCallback, noPidfd?: boolean, groupsFile?: string): NativeHandle;
   /** Queues a run; its answer comes to onDone with the same id. `env` null: the environment at create(). */
   spawn(h: NativeHandle, id: number, argv: readonly string[], env: readonly string[] | null, cwd: string | null,
     timeoutMs: number, killGraceMs: number, maxOutputBytes: number, pipeDrainMs: number): void;

@@ -11,6 +11,8 @@ import { errnoName, notStartedOutcome, signalName, spawnErrorFor, type CheckOutc
 import { abortedBeforeStart, commandArgv, nulByteError } from './run-plugin.js';
 import type { PluginCommand, SpawnOptions, Spawner } from './spawner.js';
 import { MgError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { NativeGuard } from './native-guard.js';
 
 /** A run in flight. */
 interface Pending {
@@ -29,6 +31,7 @@ export class NativeSpawner implements Spawner {
   /** The environment plugins inherit, taken once (as the addon's own copy): a run's `env` is added to it. */
   readonly #baseEnv: Readonly<Record<string, string | undefined>>;
   readonly #unregister: () => void;
+  readonly #guard: NativeGuard | undefined;
   #nextId = 1;
   #closing: Promise<void> | undefined;
   #idle: (() => void) | undefined;
@@ -36,19 +39,29 @@ export class NativeSpawner implements Spawner {
   /**
    * Throws MG_ERR_SPAWNER_UNAVAILABLE when the addon is not built or cannot load here, or cannot start its thread.
    * `noPidfd` makes it watch exits by polling, the path it takes by itself when pidfd_open fails (tests use it).
+   * `guard` starts perl/mg-guard.pl, which kills the running plugins' groups should the worker die by SIGKILL
+   * (the daemon asks for it; a logger is needed then).
    */
-  constructor(options: { readonly noPidfd?: boolean } = {}) {
+  constructor(options: { readonly noPidfd?: boolean; readonly guard?: Logger } = {}) {
     const addon = loadNativeAddon();
     if (addon === undefined) throw new MgError('MG_ERR_SPAWNER_UNAVAILABLE', `spawner=native: ${nativeAddonError() ?? 'unavailable'}`);
     this.#addon = addon;
     this.#baseEnv = { ...process.env };
+    const guard = options.guard === undefined ? undefined : new NativeGuard(options.guard);
     try {
-      this.#h = addon.create(this.#onDone, options.noPidfd === true);
+      this.#h = addon.create(this.#onDone, options.noPidfd === true, guard?.file);
     } catch (err) {
+      guard?.close();
       throw new MgError('MG_ERR_SPAWNER_UNAVAILABLE', `spawner=native: cannot start: ${(err as Error).message}`, { cause: err });
     }
+    this.#guard = guard;
     // The worker's exit path kills every plugin group synchronously, also those only the addon knows.
     this.#unregister = registerCleanup(() => void addon.killAll(this.#h, constants.signals.SIGKILL));
+  }
+
+  /** The guard's pid, when there is one (tests). */
+  get guardPid(): number | undefined {
+    return this.#guard?.pid;
   }
 
   /** Runs in flight. */
@@ -102,6 +115,7 @@ export class NativeSpawner implements Spawner {
     if (now) this.#addon.abortAll(this.#h);
     if (this.#pending.size > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     this.#addon.stop(this.#h);
+    this.#guard?.close();
     this.#unregister();
   }
 

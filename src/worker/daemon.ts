@@ -41,7 +41,7 @@ export function createSpawner(config: WorkerConfig, logger: Logger, probe: () =>
     let why = nativeAddonError() ?? 'the native addon is unavailable';
     if (native()) {
       try {
-        return new NativeSpawner();
+        return new NativeSpawner({ guard: logger });
       } catch (err) {
         why = (err as Error).message; // e.g. out of fds or threads at start: the worker still runs, on launchers
       }

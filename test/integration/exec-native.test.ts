@@ -4,14 +4,15 @@
 // Node alive while an idle spawner does not.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAllPluginGroups } from '../../src/exec/kill.js';
 import { NativeSpawner } from '../../src/exec/native-spawner.js';
-import { gone, zombiesOf } from '../helpers/process-table.js';
+import { silentLogger } from '../../src/log.js';
+import { gone, isAlive, zombiesOf } from '../helpers/process-table.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
@@ -137,4 +138,44 @@ void sp.run({ mode: 'shell', line: 'sleep 0.3; echo done' }, { timeoutMs: 10000 
 `);
   const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
   assert.deepEqual([r.status, r.signal, r.stdout], [0, null, 'done\n'], r.stderr);
+});
+
+test('a worker killed by SIGKILL: the guard kills the groups of its running plugins and removes its file', { timeout: 60_000 }, async () => {
+  const src = fileURLToPath(new URL('../../src/exec/native-spawner.ts', import.meta.url));
+  const logSrc = fileURLToPath(new URL('../../src/log.ts', import.meta.url));
+  const pidFile = join(dir, 'guarded-pid');
+  const script = join(dir, 'guarded.mts');
+  writeFileSync(script, `import { NativeSpawner } from ${JSON.stringify(src)};
+import { silentLogger } from ${JSON.stringify(logSrc)};
+const sp = new NativeSpawner({ guard: silentLogger() });
+console.log(JSON.stringify({ guard: sp.guardPid }));
+void sp.run({ mode: 'shell', line: 'sleep 1000 & echo $$ $! > ${pidFile}; wait' }, { timeoutMs: 600000 });
+setInterval(() => undefined, 1000);
+`);
+  const worker = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve) => worker.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+  const guard = (JSON.parse(first) as { guard: number }).guard;
+  const [plugin, child] = (await waitFor(() => {
+    const t = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim().split(' ').map(Number) : [];
+    return t.length === 2 ? t : undefined;
+  })) as [number, number];
+  const groupFiles = (): string[] => readdirSync('/dev/shm').filter((f) => f.startsWith(`mg-workhorse-groups-${worker.pid}-`));
+  assert.equal(groupFiles().length, 1, 'the group file is in /dev/shm');
+  assert.equal(isAlive(guard), true);
+  worker.kill('SIGKILL');
+  assert.equal(await gone(plugin, 5000), true, 'the plugin is killed');
+  assert.equal(await gone(child, 5000), true, 'and the child in its group');
+  assert.equal(await gone(guard, 5000), true, 'the guard leaves');
+  assert.deepEqual(groupFiles(), [], 'and removes the file');
+});
+
+test('close() ends the guard and removes its file; nothing is killed', async () => {
+  const sp = new NativeSpawner({ guard: silentLogger() });
+  const guard = sp.guardPid as number;
+  const o = await sp.run({ mode: 'exec', argv: ['/bin/echo', 'guarded'] }, T);
+  assert.equal(o.stdout.toString(), 'guarded\n');
+  assert.equal(isAlive(guard), true);
+  await sp.close();
+  assert.equal(await gone(guard), true);
+  assert.deepEqual(readdirSync('/dev/shm').filter((f) => f.startsWith(`mg-workhorse-groups-${process.pid}-`)), []);
 });
