@@ -87,10 +87,14 @@ typedef struct {
   bool abort_all;    // destroy(): abort every run (mu)
   run_t *done;       // I/O thread -> main thread (mu)
   run_t *done_tail;
-  pid_t *groups;     // live process groups, for killAll() from the main thread (mu)
+  // Live process groups, for killAll() from the main thread. Their own lock, held by the I/O thread from before
+  // a spawn until its group is listed, so that killAll() never runs between a plugin's exec and its listing.
+  pthread_mutex_t groups_mu;
+  pid_t *groups;  // (groups_mu)
   size_t n_groups, cap_groups;
   // The same list in a file that the guard process (perl/mg-guard.pl) maps by reading it once the worker is gone,
-  // even by SIGKILL: it then kills these groups. [0] = count; a slot is written before the count covers it. (mu)
+  // even by SIGKILL: it then kills these groups. [0] = count; a slot is written before the count covers it.
+  // A worker killed between a plugin's exec and this listing (microseconds) leaves that one plugin. (groups_mu)
   int32_t *shared;
   napi_threadsafe_function tsfn;
   bool tsfn_released;   // released by stop() or finalize (main thread)
@@ -145,7 +149,7 @@ static bool push_pid(pid_t **arr, size_t *n, size_t *cap, pid_t pid) {
   return true;
 }
 
-// drop_pid on the group list and its shared copy, in the same order (swap with the last, then shorten). (mu)
+// Removes a group from the list and its shared copy, in the same order (swap with the last, then shorten). (groups_mu)
 static void drop_group(spawner_t *s, pid_t pid) {
   for (size_t i = 0; i < s->n_groups; i++) {
     if (s->groups[i] != pid) continue;
@@ -299,7 +303,13 @@ static void start_run(spawner_t *s, run_t *r) {
     return;
   }
   pid_t pid = 0;
+  pthread_mutex_lock(&s->groups_mu);
   int rc = do_spawn(s, r, r->envp != NULL ? r->envp : s->base_env, out[1], err[1], &pid);
+  if (rc == 0 && push_pid(&s->groups, &s->n_groups, &s->cap_groups, pid) && s->shared != NULL && s->n_groups < SHARED_SLOTS) {
+    s->shared[s->n_groups] = pid;  // slot n (1-based) = groups[n - 1]
+    __atomic_store_n(&s->shared[0], (int32_t)s->n_groups, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&s->groups_mu);
   close(out[1]);
   close(err[1]);
   if (rc != 0) {
@@ -310,12 +320,6 @@ static void start_run(spawner_t *s, run_t *r) {
     return;
   }
   r->pid = pid;
-  pthread_mutex_lock(&s->mu);
-  if (push_pid(&s->groups, &s->n_groups, &s->cap_groups, pid) && s->shared != NULL && s->n_groups < SHARED_SLOTS) {
-    s->shared[s->n_groups] = pid;  // slot n (1-based) = groups[n - 1]
-    __atomic_store_n(&s->shared[0], (int32_t)s->n_groups, __ATOMIC_RELEASE);
-  }
-  pthread_mutex_unlock(&s->mu);
   r->fd[0] = out[0];
   r->fd[1] = err[0];
   r->open = 2;
@@ -458,10 +462,12 @@ static void finish_run(spawner_t *s, run_t *r) {
 // Hands this turn's answers to the main thread: one thread-safe call per batch, which takes them all.
 static void hand_over(spawner_t *s) {
   if (s->finished == NULL) return;
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->groups_mu);
   for (run_t *r = s->finished; r != NULL; r = r->next) {
     if (r->pid > 0) drop_group(s, r->pid);
   }
+  pthread_mutex_unlock(&s->groups_mu);
+  pthread_mutex_lock(&s->mu);
   bool was_empty = s->done == NULL;
   if (was_empty) s->done = s->finished;
   else s->done_tail->next = s->finished;
@@ -653,6 +659,7 @@ static void free_spawner(spawner_t *s) {
   free(s->groups);
   if (s->shared != NULL) munmap(s->shared, SHARED_SLOTS * sizeof(int32_t));
   free(s->strays);
+  pthread_mutex_destroy(&s->groups_mu);
   pthread_mutex_destroy(&s->mu);
   free(s);
 }
@@ -797,6 +804,7 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
     }
   }
   pthread_mutex_init(&s->mu, NULL);
+  pthread_mutex_init(&s->groups_mu, NULL);
   s->ep = epoll_create1(EPOLL_CLOEXEC);
   s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   s->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -928,11 +936,11 @@ static napi_value js_kill_all(napi_env env, napi_callback_info info) {
   int32_t sig = SIGKILL;
   napi_get_value_int32(env, a[1], &sig);
   int n = 0;
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->groups_mu);
   for (size_t i = 0; i < s->n_groups; i++) {
     if (s->groups[i] > 1 && kill(-s->groups[i], sig) == 0) n++;
   }
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->groups_mu);
   napi_value out;
   CHECK(napi_create_int32(env, n, &out));
   return out;

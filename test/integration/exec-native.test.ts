@@ -161,6 +161,13 @@ setInterval(() => undefined, 1000);
   })) as [number, number];
   const groupFiles = (): string[] => readdirSync('/dev/shm').filter((f) => f.startsWith(`mg-workhorse-groups-${worker.pid}-`));
   assert.equal(groupFiles().length, 1, 'the group file is in /dev/shm');
+  // The plugin's group is listed right after its spawn returns (a SIGKILL in between would leave that one plugin).
+  const listed = (): boolean => {
+    const b = readFileSync(join('/dev/shm', groupFiles()[0] as string));
+    const slots = new Int32Array(b.buffer, b.byteOffset, b.length / 4);
+    return slots.subarray(1, 1 + (slots[0] ?? 0)).includes(plugin);
+  };
+  await waitFor(() => listed() || undefined);
   assert.equal(isAlive(guard), true);
   worker.kill('SIGKILL');
   assert.equal(await gone(plugin, 5000), true, 'the plugin is killed');
