@@ -34,14 +34,20 @@ const STATS_LOG_EVERY_MS = 60_000;
  * The spawner the config names. `auto` takes the native addon when it loads, else (as `vfork` does) probes once
  * for Proc::FastSpawn, else the spawn helper; `native` without the addon falls back the same way, with a warning.
  */
-export function createSpawner(config: WorkerConfig, logger: Logger, probe: () => boolean = hasFastSpawn, native: () => boolean = () => loadNativeAddon() !== undefined): Spawner {
+export function createSpawner(
+  config: WorkerConfig,
+  logger: Logger,
+  probe: () => boolean = hasFastSpawn,
+  native: () => boolean = () => loadNativeAddon() !== undefined,
+  makeNative: () => Spawner = () => new NativeSpawner({ guard: logger }),
+): Spawner {
   if (config.spawner === 'spawn') return new NodeSpawner();
   if (config.spawner === 'helper') return new HelperSpawner({ logger });
   if (config.spawner === 'auto' || config.spawner === 'native') {
     let why = nativeAddonError() ?? 'the native addon is unavailable';
     if (native()) {
       try {
-        return new NativeSpawner({ guard: logger });
+        return makeNative();
       } catch (err) {
         why = (err as Error).message; // e.g. out of fds or threads at start: the worker still runs, on launchers
       }

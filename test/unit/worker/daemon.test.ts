@@ -63,6 +63,17 @@ test('createSpawner: without the native addon, auto and native try the vfork lau
   await Promise.all([auto.close(), native.close()]);
 });
 
+test('createSpawner: a native spawner that cannot start (no threads, no fds) falls back to the launchers and says why', async () => {
+  const { logger, lines } = memoryLogger();
+  const sp = createSpawner(workerConfig(), logger, undefined, () => true, () => {
+    throw new Error('spawner=native: cannot start: Resource temporarily unavailable');
+  });
+  assert.equal(sp.name, 'vfork');
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]?.msg ?? '', /^spawner:fallback spawner=auto: spawner=native: cannot start: Resource temporarily unavailable; trying the vfork launchers$/);
+  await sp.close();
+});
+
 test('createSpawner: without Proc::FastSpawn, auto and vfork fall back to the helper with one log line', async () => {
   const { logger, lines } = memoryLogger();
   const auto = createSpawner(workerConfig(), logger, () => false, () => false);
