@@ -5,7 +5,7 @@
 // waits on a pipe whose only other end is ours, and that end closing is the signal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -24,6 +24,39 @@ function groupFileDir(): string {
   }
 }
 
+const PREFIX = 'mg-workhorse-groups-';
+
+/** True when process `pid` exists (EPERM: it exists, as someone else's). */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes group files whose worker is gone and whose guard could not remove them (the guard was SIGKILLed too,
+ * e.g. with the whole cgroup). Returns the names removed.
+ */
+export function removeStaleGroupFiles(dir = groupFileDir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length).split('-')[0]) : NaN;
+    if (!Number.isInteger(pid) || pid <= 0 || exists(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 export class NativeGuard {
   /** The group file the addon maps; the guard removes it when it leaves. */
   readonly file: string;
@@ -32,7 +65,10 @@ export class NativeGuard {
 
   /** Starts the guard; the file exists (empty) when this returns, the addon sizes and maps it. */
   constructor(logger: Logger, perl = 'perl') {
-    this.file = join(groupFileDir(), `mg-workhorse-groups-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const dir = groupFileDir();
+    const stale = removeStaleGroupFiles(dir);
+    if (stale.length > 0) logger.info({ files: stale }, 'spawner:guard removed group files of workers that are gone');
+    this.file = join(dir, `${PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
     writeFileSync(this.file, '', { mode: 0o600, flag: 'wx' });
     // detached: a session of its own, so a Ctrl-C or a plugin's group kill does not reach it.
     this.#proc = spawn(perl, [SCRIPT, this.file], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'], detached: true });

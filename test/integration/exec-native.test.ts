@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { killAllPluginGroups } from '../../src/exec/kill.js';
 import { NativeSpawner } from '../../src/exec/native-spawner.js';
 import { silentLogger } from '../../src/log.js';
-import { gone, isAlive, zombiesOf } from '../helpers/process-table.js';
+import { removeStaleGroupFiles } from '../../src/exec/native-guard.js';
+import { gone, isAlive, procInfo, zombiesOf } from '../helpers/process-table.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
@@ -185,4 +186,22 @@ test('close() ends the guard and removes its file; nothing is killed', async () 
   await sp.close();
   assert.equal(await gone(guard), true);
   assert.deepEqual(readdirSync('/dev/shm').filter((f) => f.startsWith(`mg-workhorse-groups-${process.pid}-`)), []);
+});
+
+test('a group file left by a worker and guard that are both gone is removed when the next guard starts', async () => {
+  // A pid that no process has: one past the last that exists, searched upwards.
+  let dead = 4_000_000;
+  while (procInfo(dead) !== undefined) dead++;
+  const stale = join('/dev/shm', `mg-workhorse-groups-${dead}-00000000`);
+  const mine = join('/dev/shm', `mg-workhorse-groups-${process.pid}-11111111`);
+  writeFileSync(stale, '');
+  writeFileSync(mine, '');
+  try {
+    assert.deepEqual(removeStaleGroupFiles('/dev/shm').filter((n) => n.includes(`-${dead}-`)), [`mg-workhorse-groups-${dead}-00000000`]);
+    assert.equal(existsSync(stale), false);
+    assert.equal(existsSync(mine), true, 'a live worker\'s file stays');
+  } finally {
+    rmSync(stale, { force: true });
+    rmSync(mine, { force: true });
+  }
 });
