@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -561,7 +562,15 @@ static void *io_main(void *arg) {
     }
     if (s->polling || s->n_strays > 0) timeout = (timeout < 0 || timeout > 1) ? 1 : timeout;
     int n = epoll_wait(s->ep, evs, 64, timeout);
-    if (n < 0 && errno != EINTR) break;
+    if (n < 0) {
+      // Cannot happen with a valid epoll fd. Should it, leaving would strand every run unanswered: go on with the
+      // timers, which answer each run by its deadline at the latest (as a timeout), and say so.
+      if (errno != EINTR) {
+        fprintf(stderr, "mg_spawn: epoll_wait: %s\n", strerror(errno));
+        usleep(1000);
+      }
+      n = 0;
+    }
     for (int i = 0; i < n; i++) {
       uint64_t u = evs[i].data.u64;
       int tag = (int)(u & 3);
@@ -971,15 +980,17 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+#define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
-      {"create", NULL, js_create, NULL, NULL, NULL, napi_default, NULL},
-      {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default, NULL},
-      {"cancel", NULL, js_cancel, NULL, NULL, NULL, napi_default, NULL},
-      {"abortAll", NULL, js_abort_all, NULL, NULL, NULL, napi_default, NULL},
-      {"killAll", NULL, js_kill_all, NULL, NULL, NULL, napi_default, NULL},
-      {"ref", NULL, js_ref, NULL, NULL, NULL, napi_default, NULL},
-      {"stop", NULL, js_stop, NULL, NULL, NULL, napi_default, NULL},
+      METHOD("create", js_create),
+      METHOD("spawn", js_spawn),
+      METHOD("cancel", js_cancel),
+      METHOD("abortAll", js_abort_all),
+      METHOD("killAll", js_kill_all),
+      METHOD("ref", js_ref),
+      METHOD("stop", js_stop),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

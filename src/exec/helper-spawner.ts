@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../log.js';
 import { DEFAULT_KILL_GRACE_PERIOD_MS, killGroup, killSession, registerCleanup, registerGroup, timerMs } from './kill.js';
 import { notStartedOutcome, type CheckOutcome, type SpawnError } from './outcome.js';
-import { abortedBeforeStart, nulByteError } from './run-plugin.js';
+import { refusedBeforeStart } from './run-plugin.js';
 import { encodeJsonLine } from './json-line.js';
 import { encodeRunLine, resultOutcome, runWatchdogMs } from './helper-messages.js';
 import { isRunning, logStderrLines, readProtocolLines, setProcessRef } from './helper-stream.js';
@@ -72,10 +72,8 @@ export class HelperSpawner implements Spawner {
   }
 
   run(command: PluginCommand, options: SpawnOptions): Promise<CheckOutcome> {
-    if (this.#closing) return Promise.resolve(notStartedOutcome(command.mode, { code: 'SPAWNER_CLOSED', message: 'the spawner is closed' }));
-    if (options.signal?.aborted) return Promise.resolve(abortedBeforeStart(command));
-    const nul = nulByteError(command, options);
-    if (nul) return Promise.resolve(notStartedOutcome(command.mode, nul));
+    const refused = refusedBeforeStart(command, options, this.#closing !== undefined);
+    if (refused) return Promise.resolve(refused);
     const proc = this.#ensureHelper();
     const id = this.#nextId++;
     const promise = new Promise<CheckOutcome>((resolve) => {

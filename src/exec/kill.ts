@@ -20,6 +20,16 @@ export function timerMs(ms: number): number {
   return Math.min(Math.max(0, ms), MAX_TIMER_MS);
 }
 
+/** True when process `pid` exists (EPERM: it exists, as someone else's). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Sends `signal` to process group `pgid`; false when no such group exists (already gone) or it is not ours. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   if (!Number.isInteger(pgid) || pgid <= 1) return false; // never -0 (our own group) or -1 (everything)

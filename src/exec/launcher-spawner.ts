@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../log.js';
 import { DEFAULT_KILL_GRACE_PERIOD_MS } from './kill.js';
 import { Launcher } from './launcher.js';
-import { notStartedOutcome, type CheckOutcome } from './outcome.js';
-import { abortedBeforeStart, nulByteError } from './run-plugin.js';
+import type { CheckOutcome } from './outcome.js';
+import { refusedBeforeStart } from './run-plugin.js';
 import type { PluginCommand, SpawnOptions, Spawner } from './spawner.js';
 import { HELPER_WATCHDOG_SLACK_MS } from './helper-spawner.js';
 
@@ -69,10 +69,8 @@ export class LauncherSpawner implements Spawner {
   }
 
   run(command: PluginCommand, options: SpawnOptions): Promise<CheckOutcome> {
-    if (this.#closing) return Promise.resolve(notStartedOutcome(command.mode, { code: 'SPAWNER_CLOSED', message: 'the spawner is closed' }));
-    if (options.signal?.aborted) return Promise.resolve(abortedBeforeStart(command));
-    const nul = nulByteError(command, options);
-    if (nul) return Promise.resolve(notStartedOutcome(command.mode, nul));
+    const refused = refusedBeforeStart(command, options, this.#closing !== undefined);
+    if (refused) return Promise.resolve(refused);
     const launcher = this.#take();
     const promise = launcher.run(this.#nextId++, command, options);
     this.#inFlight.add(promise);

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
+import { processExists } from './kill.js';
 
 const SCRIPT = fileURLToPath(new URL('../../perl/mg-guard.pl', import.meta.url));
 
@@ -26,16 +27,6 @@ function groupFileDir(): string {
 
 const PREFIX = 'mg-workhorse-groups-';
 
-/** True when process `pid` exists (EPERM: it exists, as someone else's). */
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes group files whose worker is gone and whose guard could not remove them (the guard was SIGKILLed too,
  * e.g. with the whole cgroup). Returns the names removed.
@@ -50,7 +41,7 @@ export function removeStaleGroupFiles(dir = groupFileDir()): string[] {
   }
   for (const name of names) {
     const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length).split('-')[0]) : NaN;
-    if (!Number.isInteger(pid) || pid <= 0 || exists(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || processExists(pid)) continue;
     rmSync(join(dir, name), { force: true });
     removed.push(name);
   }

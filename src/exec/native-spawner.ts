@@ -8,7 +8,7 @@ import { DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_PIPE_DRAIN_MS, registerCleanup } 
 import { loadNativeAddon, nativeAddonError, NativeFlags, type NativeHandle, type NativeSpawnAddon } from './native-addon.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, withMarker } from './output-buffer.js';
 import { errnoName, notStartedOutcome, signalName, spawnErrorFor, type CheckOutcome } from './outcome.js';
-import { abortedBeforeStart, commandArgv, nulByteError } from './run-plugin.js';
+import { commandArgv, refusedBeforeStart } from './run-plugin.js';
 import type { PluginCommand, SpawnOptions, Spawner } from './spawner.js';
 import { MgError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -70,25 +70,28 @@ export class NativeSpawner implements Spawner {
   }
 
   run(command: PluginCommand, options: SpawnOptions): Promise<CheckOutcome> {
-    if (this.#closing) return Promise.resolve(notStartedOutcome(command.mode, { code: 'SPAWNER_CLOSED', message: 'the spawner is closed' }));
+    const refused = refusedBeforeStart(command, options, this.#closing !== undefined);
+    if (refused) return Promise.resolve(refused);
     const signal = options.signal;
-    if (signal?.aborted) return Promise.resolve(abortedBeforeStart(command));
-    const nul = nulByteError(command, options);
-    if (nul) return Promise.resolve(notStartedOutcome(command.mode, nul));
     const id = this.#nextId;
     this.#nextId = id >= 0xffff_fff0 ? 1 : id + 1;
-    const argv = command.mode === 'exec' ? command.argv : commandArgv(command);
-    this.#addon.spawn(
-      this.#h,
-      id,
-      argv,
-      options.env === undefined ? null : this.#environment(options.env),
-      options.cwd ?? null,
-      options.timeoutMs,
-      options.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
-      options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-      options.pipeDrainMs ?? DEFAULT_PIPE_DRAIN_MS,
-    );
+    try {
+      this.#addon.spawn(
+        this.#h,
+        id,
+        commandArgv(command),
+        options.env === undefined ? null : this.#environment(options.env),
+        options.cwd ?? null,
+        options.timeoutMs,
+        options.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
+        options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+        options.pipeDrainMs ?? DEFAULT_PIPE_DRAIN_MS,
+      );
+    } catch (err) {
+      // Out of memory in the addon, or a stopped spawner: the check gets a result that says so, never a throw.
+      const why = (err as Error).message;
+      return Promise.resolve(notStartedOutcome(command.mode, { code: /stopped/.test(why) ? 'SPAWNER_CLOSED' : 'ENOMEM', message: `the native spawner refused the run: ${why}` }));
+    }
     if (this.#pending.size === 0) this.#addon.ref(this.#h, true); // a run in flight keeps Node alive
     return new Promise<CheckOutcome>((resolve) => {
       let onAbort: (() => void) | undefined;

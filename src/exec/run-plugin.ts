@@ -22,6 +22,17 @@ export function abortedBeforeStart(command: PluginCommand): CheckOutcome {
 }
 
 /**
+ * What a pooled spawner (helper, vfork launchers, native) answers without starting anything: it is closed, the
+ * caller already aborted, or the command holds a NUL byte. undefined: go ahead.
+ */
+export function refusedBeforeStart(command: PluginCommand, options: SpawnOptions, closed: boolean): CheckOutcome | undefined {
+  if (closed) return notStartedOutcome(command.mode, { code: 'SPAWNER_CLOSED', message: 'the spawner is closed' });
+  if (options.signal?.aborted) return abortedBeforeStart(command);
+  const nul = nulByteError(command, options);
+  return nul ? notStartedOutcome(command.mode, nul) : undefined;
+}
+
+/**
  * A NUL byte cannot pass through exec: Node's spawn throws, Perl's exec would cut the string short. Every
  * runner refuses it the same way (EINVAL) before starting anything.
  */

@@ -3,15 +3,7 @@
 import { readFileSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MgError } from '../errors.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processExists } from '../exec/kill.js';
 
 /** Writes the pid file; returns a remover, and whether a stale file was replaced. */
 export function writePidFile(path: string): { remove: () => void; replacedStale: number | undefined } {
@@ -19,7 +11,7 @@ export function writePidFile(path: string): { remove: () => void; replacedStale:
   try {
     const old = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
     if (Number.isInteger(old) && old > 0 && old !== process.pid) {
-      if (alive(old)) {
+      if (processExists(old)) {
         throw new MgError('MG_ERR_CONFIG_INVALID', `worker already running: pidfile ${path} holds the live pid ${old}`, { details: { path, pid: old } });
       }
       replacedStale = old;
