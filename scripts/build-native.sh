@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../native"
 out=build/Release/mg_spawn.node
-if [ -f "$out" ] && [ "$out" -nt mg_spawn.c ] && [ "$out" -nt binding.gyp ]; then
+if [ -f "$out" ] && [ -z "$(find . -maxdepth 1 \( -name '*.c' -o -name '*.h' -o -name binding.gyp \) -newer "$out" -print -quit)" ]; then
   exit 0
 fi
 # `npm run` puts npm's own node-gyp on PATH; called directly, find the one npm bundles.
